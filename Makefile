@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: MIT
+# netd, spawn and their shared proto library.
+#
+#   make                 build proto/libproto.a and netd/netd
+#   make check           build and run every test (unit, fuzz regression, kernel integration)
+#   make check SANITIZE=1  the same under ASan+UBSan (objects go to build/san)
+#   make demo            run netd on config.example in a throw-away namespace
+#   make fuzz            run each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make install         PREFIX=/usr/local DESTDIR=
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+FUZZ_SECONDS ?= 60
+
+PKG_CONFIG ?= pkg-config
+PKGS := libmnl libsystemd
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -DNETD_VERSION=\"$(VERSION)\" -Iproto
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN)
+
+ifeq ($(SANITIZE),1)
+B := build/san
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+B := .
+endif
+
+# Debian packages the targets below need; `make deps` installs what is missing.
+DEPS_BUILD := gcc make pkg-config libmnl-dev libsystemd-dev libnftnl-dev
+DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq
+DEPS_FUZZ := clang libfuzzer-14-dev
+
+PROTO_SRC := $(wildcard proto/*.c)
+NETD_SRC := $(wildcard netd/*.c)
+NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
+UNIT_TESTS := conf ifname state nlmsg reconcile
+KERNEL_TESTS := nl netd reload heal burst
+TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
+
+PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)
+NETD_LIB_OBJ := $(NETD_LIB_SRC:%.c=$(B)/%.o)
+LIBPROTO := $(B)/proto/libproto.a
+LIBNETD := $(B)/netd/libnetd.a
+NETD := $(B)/netd/netd
+TEST_BINS := $(TESTS:%=$(B)/tests/test-%)
+HARNESS_OBJ := $(B)/tests/harness.o
+
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+
+all: $(LIBPROTO) $(NETD)
+
+$(B)/%.o: %.c $(wildcard proto/*.h netd/*.h tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBPROTO): $(PROTO_OBJ)
+	$(AR) rcs $@ $^
+
+$(LIBNETD): $(NETD_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(NETD): $(B)/netd/main.o $(LIBNETD) $(LIBPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test-%: $(B)/tests/test-%.o $(HARNESS_OBJ) $(LIBNETD) $(LIBPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+
+tests: $(TEST_BINS) $(NETD)
+
+deps:
+	@tests/install-deps $(DEPS_BUILD) $(DEPS_TEST)
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@NETD=$(abspath $(NETD)) SRCDIR=$(CURDIR) tests/run-tests $(TEST_BINS)
+
+# libFuzzer targets: built with clang, run for FUZZ_SECONDS each; crashers land in
+# tests/fuzz/corpus/NAME and are replayed by test-conf / test-nlmsg.
+FUZZ_TARGETS := conf nlmsg
+FUZZ_BINS := $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(PROTO_SRC) $(wildcard proto/*.h)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(PKG_CFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(PROTO_SRC) $(LIBS)
+
+fuzz: deps
+	@tests/install-deps $(DEPS_FUZZ)
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/fuzz/corpus/$$t build/fuzz/work-$$t && \
+		echo "fuzz-$$t: $(FUZZ_SECONDS)s" && \
+		build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/corpus/$$t/ \
+			build/fuzz/work-$$t tests/fuzz/corpus/$$t >build/fuzz/fuzz-$$t.log 2>&1 || \
+			{ tail -n 40 build/fuzz/fuzz-$$t.log; exit 1; }; \
+		tail -n 1 build/fuzz/fuzz-$$t.log; \
+	done
+
+demo: deps
+	@$(MAKE) --no-print-directory $(NETD)
+	@NETD=$(abspath $(NETD)) tests/demo config.example
+
+install: $(NETD)
+	install -D -m 0755 $(NETD) $(DESTDIR)$(SBINDIR)/netd
+	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
+	sed 's|@SBINDIR@|$(SBINDIR)|' netd/netd.service.in >netd/netd.service
+	install -D -m 0644 netd/netd.service $(DESTDIR)$(UNITDIR)/netd.service
+
+clean:
+	rm -rf build proto/*.o proto/*.a netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
+
+format:
+	clang-format -i proto/*.[ch] netd/*.[ch] tests/*.[ch] tests/fuzz/*.c
+
+.PHONY: all deps check tests fuzz demo install clean format
+.DELETE_ON_ERROR:
+.SECONDARY:

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Turning planned ops into netlink requests, and their ACKed effect into the cache. */
+#pragma once
+
+#include "reconcile.h"
+
+/* Write the request for op at buf (NLMSG_BUF_SIZE bytes); returns its header. */
+struct nlmsghdr *apply_build(const struct op *op, void *buf);
+
+/*
+ * Fold an ACKed op into the cache entry of its link, so the next plan does not ask again
+ * before the kernel's own event arrives (IPv6 address events come from a workqueue, later
+ * than the ACK). Returns 0 or -ENOMEM.
+ */
+int apply_to_cache(struct cache_link *cl, const struct op *op) _must_check_;
+
+/*
+ * Success as the caller must see it: adding what exists and removing what is gone are done.
+ */
+int apply_result(const struct op *op, int error);

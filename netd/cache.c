@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* The observed-state cache of one namespace: a sorted link table with per-link addresses and
+ * routes. */
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+
+#include "cache.h"
+
+static void cache_link_free(struct cache_link *cl)
+{
+	if (!cl)
+		return;
+	nl_link_done(&cl->link);
+	free(cl->addrs);
+	free(cl->routes);
+	free(cl);
+}
+
+void cache_done(struct cache *c)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		cache_link_free(c->links[i]);
+	free(c->links);
+	c->links = NULL;
+	c->n_links = 0;
+}
+
+/* Index of ifindex, or of where it would be inserted. */
+static size_t cache_pos(const struct cache *c, int ifindex)
+{
+	size_t lo = 0, hi = c->n_links;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->links[mid]->link.ifindex < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct cache_link *cache_get(const struct cache *c, int ifindex)
+{
+	size_t i = cache_pos(c, ifindex);
+
+	if (i < c->n_links && c->links[i]->link.ifindex == ifindex)
+		return c->links[i];
+	return NULL;
+}
+
+struct cache_link *cache_find_name(const struct cache *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		if (strcmp(c->links[i]->link.name, name) == 0)
+			return c->links[i];
+	return NULL;
+}
+
+static struct cache_link *cache_insert(struct cache *c, size_t pos, int ifindex)
+{
+	struct cache_link **a, *cl;
+
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	a = reallocarray(c->links, c->n_links + 1, sizeof(*a));
+	if (!a) {
+		free(cl);
+		return NULL;
+	}
+	memmove(a + pos + 1, a + pos, (c->n_links - pos) * sizeof(*a));
+	a[pos] = cl;
+	c->links = a;
+	c->n_links++;
+	cl->link.ifindex = ifindex;
+	return cl;
+}
+
+struct cache_link *cache_link_update(struct cache *c, struct nl_link *l, bool *ret_new)
+{
+	size_t i = cache_pos(c, l->ifindex);
+	struct cache_link *cl;
+	bool is_new = !(i < c->n_links && c->links[i]->link.ifindex == l->ifindex);
+
+	cl = is_new ? cache_insert(c, i, l->ifindex) : c->links[i];
+	if (!cl)
+		return NULL;
+	nl_link_done(&cl->link);
+	cl->link = *l;
+	l->altnames = NULL;
+	l->n_altnames = 0;
+	if (ret_new)
+		*ret_new = is_new;
+	return cl;
+}
+
+void cache_link_remove(struct cache *c, int ifindex)
+{
+	size_t i = cache_pos(c, ifindex);
+
+	if (i >= c->n_links || c->links[i]->link.ifindex != ifindex)
+		return;
+	cache_link_free(c->links[i]);
+	memmove(c->links + i, c->links + i + 1, (c->n_links - i - 1) * sizeof(*c->links));
+	c->n_links--;
+}
+
+bool addr_equal(const struct nl_addr *a, const struct nl_addr *b)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       memcmp(&a->addr, &b->addr, len) == 0;
+}
+
+bool route_equal(const struct nl_route *a, const struct nl_route *b)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	if (a->family != b->family || a->dst_len != b->dst_len || a->table != b->table ||
+	    a->has_gateway != b->has_gateway)
+		return false;
+	if (memcmp(&a->dst, &b->dst, len) != 0)
+		return false;
+	return !a->has_gateway || memcmp(&a->gateway, &b->gateway, len) == 0;
+}
+
+bool cache_route_relevant(const struct nl_route *r)
+{
+	return r->table == RT_TABLE_MAIN && r->type == RTN_UNICAST && r->oif > 0;
+}
+
+int cache_link_addr_add(struct cache_link *cl, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < cl->n_addrs; i++)
+		if (addr_equal(&cl->addrs[i], a)) {
+			cl->addrs[i] = *a;
+			return 0;
+		}
+	struct nl_addr *p = array_push(&cl->addrs, &cl->n_addrs, sizeof(*a));
+	if (!p)
+		return -ENOMEM;
+	*p = *a;
+	return 1;
+}
+
+int cache_link_addr_del(struct cache_link *cl, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < cl->n_addrs; i++)
+		if (addr_equal(&cl->addrs[i], a)) {
+			cl->addrs[i] = cl->addrs[--cl->n_addrs];
+			return 1;
+		}
+	return 0;
+}
+
+int cache_link_route_add(struct cache_link *cl, const struct nl_route *r)
+{
+	for (size_t i = 0; i < cl->n_routes; i++)
+		if (route_equal(&cl->routes[i], r)) {
+			cl->routes[i] = *r;
+			return 0;
+		}
+	struct nl_route *p = array_push(&cl->routes, &cl->n_routes, sizeof(*r));
+	if (!p)
+		return -ENOMEM;
+	*p = *r;
+	return 1;
+}
+
+int cache_link_route_del(struct cache_link *cl, const struct nl_route *r)
+{
+	for (size_t i = 0; i < cl->n_routes; i++)
+		if (route_equal(&cl->routes[i], r)) {
+			cl->routes[i] = cl->routes[--cl->n_routes];
+			return 1;
+		}
+	return 0;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* netd: command line, event loop, signals, start-up and shutdown. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "conf.h"
+#include "log.h"
+#include "manager.h"
+
+struct args {
+	const char *config;
+	const char *state_dir;
+	bool check;
+	int rcvbuf;
+};
+
+static void help(void)
+{
+	printf("Usage: netd [OPTION]...\n"
+	       "Configure container links from a declared config as they appear.\n\n"
+	       "  -c, --config FILE      config file (default /etc/netd/netd.conf)\n"
+	       "  -s, --state-dir DIR    state files (default /run/netd)\n"
+	       "      --check            validate the config and exit: 0 valid, 1 not\n"
+	       "      --rcvbuf BYTES     netlink event socket receive buffer\n"
+	       "      --log-level LEVEL  err, warning, notice, info (default) or debug\n"
+	       "  -h, --help             show this help\n"
+	       "  -V, --version          show the version\n\n"
+	       "Signals: SIGHUP reloads the config (applying only the difference),\n"
+	       "SIGTERM/SIGINT exit and leave the kernel state in place.\n");
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = { [LOG_ERR] = "err",	    [LOG_WARNING] = "warning",
+					     [LOG_NOTICE] = "notice", [LOG_INFO] = "info",
+					     [LOG_DEBUG] = "debug" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+/* Returns 0 to run, 1 to exit successfully (help, version), -EINVAL on a usage error. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	enum { ARG_CHECK = 0x100, ARG_RCVBUF, ARG_LOG_LEVEL };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, ARG_CHECK },
+		{ "rcvbuf", required_argument, NULL, ARG_RCVBUF },
+		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	char *end;
+	int c, level;
+
+	while ((c = getopt_long(argc, argv, "c:s:hV", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			a->config = optarg;
+			break;
+		case 's':
+			a->state_dir = optarg;
+			break;
+		case ARG_CHECK:
+			a->check = true;
+			break;
+		case ARG_RCVBUF:
+			a->rcvbuf = (int)strtol(optarg, &end, 10);
+			if (*end || a->rcvbuf <= 0) {
+				log_error("invalid --rcvbuf value \"%s\"", optarg);
+				return -EINVAL;
+			}
+			break;
+		case ARG_LOG_LEVEL:
+			level = parse_level(optarg);
+			if (level < 0) {
+				log_error("invalid --log-level \"%s\"", optarg);
+				return -EINVAL;
+			}
+			log_set_max_level(level);
+			break;
+		case 'h':
+			help();
+			return 1;
+		case 'V':
+			printf("netd %s\n", NETD_VERSION);
+			return 1;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument \"%s\"", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Returns 0 with *ret set, or -errno after printing every problem. */
+static int load(const char *path, struct conf **ret)
+{
+	struct conf *c = NULL;
+	int r = conf_load(path, &c);
+
+	if (r == -EINVAL) {
+		for (size_t i = 0; i < c->n_errors; i++)
+			fprintf(stderr, "%s\n", c->errors[i]);
+		conf_free(c);
+		return r;
+	}
+	if (r < 0)
+		return log_error_errno(r, "%s", path);
+	*ret = c;
+	return 0;
+}
+
+static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	(void)sd_notify(false, "STOPPING=1");
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	manager_request_reload(userdata);
+	return 0;
+}
+
+static int setup_signals(sd_event *e, struct manager *m)
+{
+	sigset_t mask;
+	int r;
+
+	/* sd-event reads signals from a signalfd, which sees only blocked signals. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	r = sd_event_add_signal(e, NULL, SIGTERM, on_term, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(e, NULL, SIGINT, on_term, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(e, NULL, SIGHUP, on_hup, m);
+	return r;
+}
+
+static int run(const struct args *a, struct conf *conf)
+{
+	struct manager *m = NULL;
+	sd_event *e = NULL;
+	int r;
+
+	r = sd_event_default(&e);
+	if (r < 0) {
+		conf_free(conf);
+		return log_error_errno(r, "Failed to create the event loop");
+	}
+	r = manager_new(e, conf, a->state_dir, a->rcvbuf, &m);
+	if (r < 0) {
+		conf_free(conf);
+		log_error_errno(r, "Failed to set up");
+		goto out;
+	}
+	r = setup_signals(e, m);
+	if (r < 0) {
+		log_error_errno(r, "Failed to set up signal handling");
+		goto out;
+	}
+	r = manager_start(m);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the kernel's network state");
+		goto out;
+	}
+	r = sd_event_loop(e);
+	if (r < 0)
+		log_error_errno(r, "Event loop failed");
+out:
+	manager_free(m);
+	sd_event_unref(e);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .config = "/etc/netd/netd.conf", .state_dir = "/run/netd" };
+	struct conf *conf = NULL;
+	int r;
+
+	log_set_ident("netd");
+	r = parse_args(argc, argv, &a);
+	if (r != 0)
+		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	r = load(a.config, &conf);
+	if (r < 0)
+		return EXIT_FAILURE;
+	if (a.check) {
+		conf_free(conf);
+		return EXIT_SUCCESS;
+	}
+	return run(&a, conf) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

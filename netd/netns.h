@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One network namespace as netd sees it: an event socket (multicast, kernel changes), a
+ * request socket (our pipelined writes and their ACKs), a dump socket (blocking, for full
+ * reads), the observed cache, and the requests in flight.
+ */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "apply.h"
+#include "nl.h"
+
+struct manager;
+
+/* Requests in flight per namespace: their ACKs must fit the request socket's buffer. */
+#define NETNS_INFLIGHT_MAX 256
+#define NETNS_SENDBUF 32768
+
+struct inflight {
+	uint32_t seq;
+	struct op op;
+};
+
+struct netns {
+	char *name;          /* owned: container name; NULL for the host namespace */
+	struct manager *m;   /* borrowed: the manager owns every netns */
+	struct nl_sock *ev;  /* owned */
+	struct nl_sock *req; /* owned */
+	struct nl_sock *dump; /* owned */
+	sd_event_source *ev_src, *req_src; /* owned */
+	struct cache cache;
+	struct cache *cur; /* borrowed: &cache, or the cache a dump is filling */
+	bool resync; /* the event socket overflowed: re-dump before trusting the cache */
+	struct inflight inflight[NETNS_INFLIGHT_MAX];
+	size_t n_inflight;
+	char sendbuf[NETNS_SENDBUF]; /* batched requests not yet sent */
+	size_t sendlen;
+	size_t sendcount;
+};
+
+/*
+ * Open the sockets inside the namespace at path (NULL: the caller's own), register them with
+ * the manager's event loop and dump the namespace into the cache. host_fd is the manager's
+ * own namespace, returned to afterwards. Returns 0, -ENOENT when path does not exist, -errno.
+ */
+int netns_new(struct manager *m, const char *name, const char *path, int host_fd, int rcvbuf,
+	      struct netns **ret) _must_check_;
+struct netns *netns_free(struct netns *ns);
+
+/* Read everything queued on the event socket into the cache. Returns 0 or -errno. */
+int netns_read_events(struct netns *ns) _must_check_;
+
+/*
+ * Full re-dump into a fresh cache (retrying torn dumps); per-link in-flight counts and
+ * release marks carry over. Returns 0 or -errno (old cache kept).
+ */
+int netns_resync(struct netns *ns) _must_check_;
+
+bool netns_can_send(const struct netns *ns);
+/* Queue op as a request (sent by netns_flush). Returns 0 or -errno. */
+int netns_queue(struct netns *ns, const struct op *op) _must_check_;
+int netns_flush(struct netns *ns) _must_check_;

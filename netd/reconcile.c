@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* Pure reconcile: (desired, observed link) -> the next phase of requests. */
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+
+#include "reconcile.h"
+
+static const char *const op_type_table[_OP_TYPE_MAX] = {
+	[OP_LINK_SET] = "set link",
+	[OP_ADDR_ADD] = "add address",
+	[OP_ADDR_DEL] = "remove address",
+	[OP_ROUTE_ADD] = "add route",
+	[OP_ROUTE_DEL] = "remove route",
+};
+
+const char *op_type_to_string(enum op_type t)
+{
+	if (t < 0 || t >= _OP_TYPE_MAX)
+		return NULL;
+	return op_type_table[t];
+}
+
+static struct op *op_push(struct op_list *l, enum op_type type, int ifindex)
+{
+	struct op *op;
+
+	if (l->n >= OPS_MAX)
+		return NULL;
+	op = &l->ops[l->n++];
+	memset(op, 0, sizeof(*op));
+	op->type = type;
+	op->ifindex = ifindex;
+	return op;
+}
+
+static void plan_link(const struct desired *d, const struct nl_link *l, struct op_list *ret)
+{
+	bool rename = d->name && strcmp(d->name, l->name) != 0;
+	bool up = l->flags & IFF_UP;
+	bool enslave = d->master > 0 && l->master != d->master;
+	struct op *op;
+
+	if (!rename && up && !enslave)
+		return;
+	op = op_push(ret, OP_LINK_SET, l->ifindex);
+	op->link.master = enslave ? d->master : -1;
+	if (rename && up) {
+		/* The kernel renames only a link that is down (-EBUSY otherwise). */
+		op->link.flags = 0;
+		op->link.change = IFF_UP;
+		op->link.master = -1;
+		return;
+	}
+	if (rename)
+		(void)snprintf(op->link.name, sizeof(op->link.name), "%s", d->name);
+	op->link.flags = IFF_UP;
+	op->link.change = IFF_UP;
+}
+
+/* A full list only defers the rest to the next pass, once these are ACKed. */
+static void push_addr(struct op_list *l, enum op_type type, int ifindex, const struct nl_addr *a)
+{
+	struct op *op = op_push(l, type, ifindex);
+
+	if (op)
+		op->addr = *a;
+}
+
+static void push_route(struct op_list *l, enum op_type type, int ifindex, const struct nl_route *r)
+{
+	struct op *op = op_push(l, type, ifindex);
+
+	if (op)
+		op->route = *r;
+}
+
+static bool addr_desired(const struct desired *d, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < d->n_addrs; i++)
+		if (addr_equal(&d->addrs[i], a))
+			return true;
+	return false;
+}
+
+static bool addr_present(const struct cache_link *cl, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < cl->n_addrs; i++)
+		if (addr_equal(&cl->addrs[i], a))
+			return true;
+	return false;
+}
+
+static void plan_addrs(const struct desired *d, const struct cache_link *cl, struct op_list *ret)
+{
+	for (size_t i = 0; i < d->n_addrs; i++)
+		if (!addr_present(cl, &d->addrs[i]))
+			push_addr(ret, OP_ADDR_ADD, cl->link.ifindex, &d->addrs[i]);
+	/* Only what we added goes: an admin's own addresses on our links are theirs. */
+	for (size_t i = 0; i < cl->n_addrs; i++)
+		if (cl->addrs[i].protocol == NETD_PROTO && !addr_desired(d, &cl->addrs[i]))
+			push_addr(ret, OP_ADDR_DEL, cl->link.ifindex, &cl->addrs[i]);
+}
+
+static bool route_desired(const struct desired *d, const struct nl_route *r)
+{
+	for (size_t i = 0; i < d->n_routes; i++)
+		if (route_equal(&d->routes[i], r))
+			return true;
+	return false;
+}
+
+static bool route_present(const struct cache_link *cl, const struct nl_route *r)
+{
+	for (size_t i = 0; i < cl->n_routes; i++)
+		if (route_equal(&cl->routes[i], r))
+			return true;
+	return false;
+}
+
+static void plan_routes(const struct desired *d, const struct cache_link *cl, bool gateway,
+			struct op_list *ret)
+{
+	for (size_t i = 0; i < d->n_routes; i++)
+		if (d->routes[i].has_gateway == gateway && !route_present(cl, &d->routes[i]))
+			push_route(ret, OP_ROUTE_ADD, cl->link.ifindex, &d->routes[i]);
+	if (gateway)
+		return;
+	for (size_t i = 0; i < cl->n_routes; i++)
+		if (cl->routes[i].protocol == NETD_PROTO && !route_desired(d, &cl->routes[i]))
+			push_route(ret, OP_ROUTE_DEL, cl->link.ifindex, &cl->routes[i]);
+}
+
+void reconcile_link(const struct desired *d, const struct cache_link *cl, struct op_list *ret)
+{
+	ret->n = 0;
+	if (d->manage_link) {
+		plan_link(d, &cl->link, ret);
+		if (ret->n)
+			return;
+	}
+	plan_addrs(d, cl, ret);
+	if (ret->n)
+		return;
+	plan_routes(d, cl, false, ret);
+	if (ret->n)
+		return;
+	plan_routes(d, cl, true, ret);
+}
+
+const char *op_describe(const struct op *op, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
+
+	switch (op->type) {
+	case OP_LINK_SET:
+		(void)snprintf(buf, len, "set link%s%s%s%s", op->link.name[0] ? " name " : "",
+			       op->link.name, (op->link.flags & IFF_UP) ? " up" : " down",
+			       op->link.master > 0 ? " master" : "");
+		break;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+		(void)snprintf(buf, len, "%s %s/%u", op_type_to_string(op->type),
+			       nlmsg_addr_to_string(op->addr.family, &op->addr.addr, a, sizeof(a)),
+			       op->addr.prefixlen);
+		break;
+	default:
+		(void)snprintf(buf, len, "%s %s/%u%s%s", op_type_to_string(op->type),
+			       nlmsg_addr_to_string(op->route.family, &op->route.dst, a, sizeof(a)),
+			       op->route.dst_len, op->route.has_gateway ? " via " : "",
+			       op->route.has_gateway ? nlmsg_addr_to_string(op->route.family,
+									   &op->route.gateway, g,
+									   sizeof(g))
+						     : "");
+		break;
+	}
+	return buf;
+}

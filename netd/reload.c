@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SIGHUP: parse the file into a new generation; on any error keep the old one and touch
+ * nothing; otherwise swap it in and let the pass apply the difference. Runtime state that
+ * outlives a generation (namespaces, state files) moves to the new containers by name.
+ */
+#include <stdlib.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "log.h"
+#include "pass.h"
+
+static void log_conf_errors(const struct conf *c)
+{
+	for (size_t i = 0; c && i < c->n_errors; i++)
+		log_error("%s", c->errors[i]);
+}
+
+/* Hand the namespace of a dropped container to the orphans, which clean up after it. */
+static int orphan(struct manager *m, struct container *old)
+{
+	struct netns **o;
+
+	if (old->state_text) {
+		int r = state_file_remove(m->state_dir, old->conf->name);
+
+		if (r < 0)
+			log_warning_errno(r, "%s: failed to remove state file", old->conf->name);
+	}
+	if (!old->ns)
+		return 0;
+	o = reallocarray(m->orphans, m->n_orphans + 1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	m->orphans = o;
+	for (size_t i = 0; i < old->ns->cache.n_links; i++) {
+		struct cache_link *cl = old->ns->cache.links[i];
+
+		cl->release = cl->release || cl->owner;
+		cl->owner = NULL;
+		cl->dirty = cl->release;
+	}
+	m->orphans[m->n_orphans++] = TAKE_PTR(old->ns);
+	return 0;
+}
+
+static int carry_runtime(struct manager *m, struct container *cts, const struct conf *next)
+{
+	int r;
+
+	for (size_t i = 0; i < m->n_containers; i++) {
+		struct container *old = &m->containers[i];
+		const struct conf_container *nc = conf_find_container(next, old->conf->name);
+		struct container *ct;
+
+		if (!nc || !nc->private_network) {
+			r = orphan(m, old);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		ct = &cts[nc - next->containers];
+		ct->ns = TAKE_PTR(old->ns);
+		ct->unmanaged = old->unmanaged;
+		ct->state = old->state;
+		ct->state_text = TAKE_PTR(old->state_text);
+	}
+	return 0;
+}
+
+static int swap_conf(struct manager *m, struct conf *next)
+{
+	struct container *cts;
+	int r;
+
+	r = manager_containers_new(m, next, &cts);
+	if (r < 0)
+		return r;
+	free(m->claims); /* it points into the containers about to go */
+	m->claims = NULL;
+	m->n_claims = 0;
+	r = carry_runtime(m, cts, next);
+	manager_containers_free(m->containers, m->n_containers);
+	m->containers = cts;
+	m->n_containers = next->n_containers;
+	conf_free(m->conf);
+	m->conf = next;
+	if (r >= 0)
+		r = manager_claims_build(m);
+	manager_rebind(m);
+	return r;
+}
+
+static int on_reload(sd_event_source *s, void *userdata)
+{
+	struct manager *m = userdata;
+	struct conf *next = NULL;
+	struct timespec ts;
+	int r;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	(void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
+			 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	r = conf_load(m->conf->path, &next);
+	if (r < 0) {
+		if (r == -EINVAL)
+			log_conf_errors(next);
+		else
+			log_error_errno(r, "Failed to read %s", m->conf->path);
+		log_error("Reload rejected, keeping the configuration in force");
+		conf_free(next);
+		m->rejected++;
+		pass_notify(m, true);
+		return 0;
+	}
+	r = swap_conf(m, next);
+	if (r < 0)
+		log_error_errno(r, "Failed to apply the new configuration");
+	log_info("Reloaded %s: %zu containers", m->conf->path, m->conf->n_containers);
+	m->reloading = true;
+	pass_schedule(m);
+	return 0;
+}
+
+void manager_request_reload(struct manager *m)
+{
+	int r;
+
+	/* A deferred source: a burst of SIGHUPs read in one loop iteration is one reload. */
+	if (!m->reload_src) {
+		r = sd_event_add_defer(m->event, &m->reload_src, on_reload, m);
+		if (r < 0) {
+			log_error_errno(r, "Failed to schedule a reload");
+			return;
+		}
+	}
+	(void)sd_event_source_set_enabled(m->reload_src, SD_EVENT_ONESHOT);
+}

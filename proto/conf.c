@@ -1,0 +1,739 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config parser: unit-file syntax, a table of keys, the checks that span sections.
+ *
+ * Syntax (systemd unit files, minus line continuations and quoting, which no key needs):
+ * leading/trailing whitespace is ignored, lines starting with '#' or ';' are comments,
+ * "[Kind NAME]" opens a section, "Key = Value" assigns. Keys are case-sensitive.
+ *
+ * Assignments: a later scalar assignment overrides an earlier one; an empty one restores the
+ * default. List keys (Interface, MACVLAN, Bind, BindReadOnly, TemporaryFileSystem, Capability,
+ * ForwardPort) take space-separated items and accumulate; DeviceAllow takes one "NODE [rwm]"
+ * entry per assignment; an empty assignment empties the list.
+ *
+ * Defaults: PrivateNetwork, Ephemeral, EnableTun no; addresses, gateways and HostBridge unset;
+ * lists empty; Directory /var/lib/containers/NAME; TimeoutStartSec 60 s; ForwardPort protocol
+ * tcp, any host address, container ports = host ports.
+ *
+ * The keys of a section whose header is in error (unknown kind, bad or duplicate name) are
+ * skipped: the header error says it all, and reporting each key too would only add noise.
+ * Containers without PrivateNetwork=yes are validated like all others.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "conf-internal.h"
+#include "ifname.h"
+
+enum {
+	SECTION_NONE,
+	SECTION_CONTAINER,
+	SECTION_EXTRA,
+	SECTION_SKIP, /* header was in error: ignore its keys */
+};
+
+#define DEFAULT_TIMEOUT_USEC (60 * CONF_USEC_PER_SEC)
+
+struct key_def;
+/* Parse value into field (inside obj, the section's object). Returns 0 or -ENOMEM; value errors
+ * are recorded. An empty value resets the field to its default. */
+typedef int (*key_parser)(struct conf *c, unsigned line, const struct key_def *k,
+			  const char *value, void *obj, void *field);
+/* Check one list item; returns 1 when good, 0 when rejected (recorded), -ENOMEM. */
+typedef int (*item_check)(struct conf *c, unsigned line, const char *key, const char *item);
+
+struct key_def {
+	const char *name;
+	key_parser parse;
+	ssize_t off_container, off_extra; /* -1: the key does not exist in that section */
+	int family;                       /* address keys */
+	bool prefix;                      /* address keys: a prefix length is allowed */
+	item_check check;                 /* list keys */
+};
+
+int conf_error(struct conf *c, unsigned line, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	char *full, **l;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	if (asprintf(&full, "%s:%u: %s", c->path, line, msg) < 0)
+		return -ENOMEM;
+	l = realloc(c->errors, (c->n_errors + 1) * sizeof(char *));
+	if (!l) {
+		free(full);
+		return -ENOMEM;
+	}
+	l[c->n_errors++] = full;
+	c->errors = l;
+	return 0;
+}
+
+static char *strip(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* ---- value parsers, one per type ---- */
+
+static int parse_bool_key(struct conf *c, unsigned line, const struct key_def *k,
+			  const char *value, void *obj, void *field)
+{
+	int r = *value ? conf_parse_bool(value) : 0;
+
+	if (r < 0)
+		return conf_error(c, line, "invalid boolean \"%s\" for %s", value, k->name);
+	*(bool *)field = r;
+	return 0;
+}
+
+static int parse_timespan_key(struct conf *c, unsigned line, const struct key_def *k,
+			      const char *value, void *obj, void *field)
+{
+	uint64_t usec = DEFAULT_TIMEOUT_USEC;
+
+	if (*value && conf_parse_timespan(value, &usec) < 0)
+		return conf_error(c, line, "invalid time span \"%s\" for %s", value, k->name);
+	*(uint64_t *)field = usec;
+	return 0;
+}
+
+static int parse_addr_key(struct conf *c, unsigned line, const struct key_def *k,
+			  const char *value, void *obj, void *field)
+{
+	struct conf_addr a = {};
+	int r = 0;
+
+	if (*value)
+		r = conf_parse_addr(value, k->family, k->prefix, &a);
+	if (r == -ERANGE)
+		return conf_error(c, line, "invalid prefix length in \"%s\" for %s", value, k->name);
+	if (r < 0)
+		return conf_error(c, line, "invalid %s address \"%s\" for %s",
+				  k->family == AF_INET ? "IPv4" : "IPv6", value, k->name);
+	*(struct conf_addr *)field = a;
+	return 0;
+}
+
+static int set_string(char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (*value) {
+		copy = strdup(value);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Interface names of links that exist on the host or are created with exactly that name. */
+static int check_ifname(struct conf *c, unsigned line, const char *key, const char *item)
+{
+	int r = 0;
+
+	if (ifname_valid(item, false))
+		return 1;
+	if (ifname_valid(item, true))
+		r = conf_error(c, line, "interface name \"%s\" is too long (max 15 bytes)", item);
+	else
+		r = conf_error(c, line, "interface name \"%s\" is invalid", item);
+	return r < 0 ? r : 0;
+}
+
+static bool is_abs_path(const char *s, size_t len)
+{
+	return len > 0 && s[0] == '/';
+}
+
+/* Bind, BindReadOnly: "SRC[:DST]", both absolute. */
+static int check_bind(struct conf *c, unsigned line, const char *key, const char *item)
+{
+	const char *colon = strchr(item, ':');
+	size_t l1 = colon ? (size_t)(colon - item) : strlen(item);
+	int r;
+
+	if (is_abs_path(item, l1) && (!colon || is_abs_path(colon + 1, strlen(colon + 1))))
+		return 1;
+	r = conf_error(c, line, "invalid %s \"%s\", expected absolute SRC[:DST]", key, item);
+	return r < 0 ? r : 0;
+}
+
+/* TemporaryFileSystem: "PATH[:OPTIONS]". */
+static int check_tmpfs(struct conf *c, unsigned line, const char *key, const char *item)
+{
+	const char *colon = strchr(item, ':');
+	int r;
+
+	if (is_abs_path(item, colon ? (size_t)(colon - item) : strlen(item)))
+		return 1;
+	r = conf_error(c, line, "invalid %s \"%s\", expected absolute PATH[:OPTIONS]", key, item);
+	return r < 0 ? r : 0;
+}
+
+/* Capability: CAP_NAME; whether the kernel knows the name is spawn's business. */
+static int check_capability(struct conf *c, unsigned line, const char *key, const char *item)
+{
+	bool ok = strncasecmp(item, "CAP_", 4) == 0 && item[4];
+	int r;
+
+	for (const char *p = item; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '_';
+	if (ok)
+		return 1;
+	r = conf_error(c, line, "invalid capability \"%s\"", item);
+	return r < 0 ? r : 0;
+}
+
+static int parse_ifname_key(struct conf *c, unsigned line, const struct key_def *k,
+			    const char *value, void *obj, void *field)
+{
+	int r;
+
+	if (*value) {
+		r = check_ifname(c, line, k->name, value);
+		if (r <= 0)
+			return r;
+	}
+	return set_string(field, value);
+}
+
+static int parse_path_key(struct conf *c, unsigned line, const struct key_def *k,
+			  const char *value, void *obj, void *field)
+{
+	if (*value && !is_abs_path(value, strlen(value)))
+		return conf_error(c, line, "%s \"%s\" is not an absolute path", k->name, value);
+	return set_string(field, value);
+}
+
+static int parse_container_name_key(struct conf *c, unsigned line, const struct key_def *k,
+				    const char *value, void *obj, void *field)
+{
+	if (*value && !conf_container_name_valid(value))
+		return conf_error(c, line, "invalid container name \"%s\"", value);
+	return set_string(field, value);
+}
+
+/* Split value on whitespace; call fn for each item. */
+static int foreach_word(const char *value, int (*fn)(void *userdata, const char *word),
+			void *userdata)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t\r\n\v\f", &save); w;
+	     w = strtok_r(NULL, " \t\r\n\v\f", &save)) {
+		r = fn(userdata, w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct list_ctx {
+	struct conf *c;
+	unsigned line;
+	const struct key_def *k;
+	char ***list;
+};
+
+static int list_add_word(void *userdata, const char *word)
+{
+	struct list_ctx *ctx = userdata;
+	int r;
+
+	r = ctx->k->check(ctx->c, ctx->line, ctx->k->name, word);
+	if (r <= 0)
+		return r;
+	return conf_strv_extend(ctx->list, word);
+}
+
+static int parse_list_key(struct conf *c, unsigned line, const struct key_def *k,
+			  const char *value, void *obj, void *field)
+{
+	struct list_ctx ctx = { c, line, k, field };
+
+	if (!*value) {
+		*ctx.list = conf_strv_free(*ctx.list);
+		return 0;
+	}
+	return foreach_word(value, list_add_word, &ctx);
+}
+
+/* DeviceAllow: one "NODE [r][w][m]" entry, stored with single spaces. */
+static int parse_device_key(struct conf *c, unsigned line, const struct key_def *k,
+			    const char *value, void *obj, void *field)
+{
+	char node[256], access[8] = "", extra[2];
+	_cleanup_free_ char *entry = NULL;
+	int n;
+
+	if (!*value) {
+		*(char ***)field = conf_strv_free(*(char ***)field);
+		return 0;
+	}
+	n = sscanf(value, "%255s %7s %1s", node, access, extra);
+	if (n < 1 || n > 2 || strlen(node) >= sizeof(node) - 1 ||
+	    (node[0] != '/' && strncmp(node, "char-", 5) != 0 &&
+	     strncmp(node, "block-", 6) != 0) ||
+	    strspn(access, "rwm") != strlen(access) || strlen(access) > 3)
+		return conf_error(c, line, "invalid DeviceAllow \"%s\", expected \"NODE [r][w][m]\"",
+				  value);
+	if (asprintf(&entry, "%s%s%s", node, *access ? " " : "", access) < 0)
+		return -ENOMEM;
+	return conf_strv_extend(field, entry);
+}
+
+struct forward_ctx {
+	struct conf *c;
+	unsigned line;
+	struct conf_container *cont;
+};
+
+static int forward_add_word(void *userdata, const char *word)
+{
+	struct forward_ctx *ctx = userdata;
+	struct conf_forward f, *slot;
+	char err[160];
+
+	if (conf_parse_forward(word, &f, err, sizeof(err)) < 0)
+		return conf_error(ctx->c, ctx->line, "ForwardPort \"%s\": %s", word, err);
+	slot = array_push(&ctx->cont->forwards, &ctx->cont->n_forwards, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	*slot = f;
+	slot->line = ctx->line;
+	return 0;
+}
+
+static int parse_forward_key(struct conf *c, unsigned line, const struct key_def *k,
+			     const char *value, void *obj, void *field)
+{
+	struct forward_ctx ctx = { c, line, obj };
+
+	if (!*value) {
+		free(ctx.cont->forwards);
+		ctx.cont->forwards = NULL;
+		ctx.cont->n_forwards = 0;
+		return 0;
+	}
+	return foreach_word(value, forward_add_word, &ctx);
+}
+
+/* ---- the key table ---- */
+
+#define CO(field) offsetof(struct conf_container, field)
+#define EO(field) offsetof(struct conf_extra, field)
+#define NO ((ssize_t)-1)
+
+#define KEY(n, fn, oc, oe, ...) \
+	{ .name = n, .parse = fn, .off_container = oc, .off_extra = oe, __VA_ARGS__ }
+
+static const struct key_def keys[] = {
+	KEY("PrivateNetwork", parse_bool_key, CO(private_network), NO),
+	KEY("HostAddress", parse_addr_key, CO(veth.host_addr4), EO(veth.host_addr4),
+	    .family = AF_INET, .prefix = true),
+	KEY("HostAddress6", parse_addr_key, CO(veth.host_addr6), EO(veth.host_addr6),
+	    .family = AF_INET6, .prefix = true),
+	KEY("LocalAddress", parse_addr_key, CO(veth.local_addr4), EO(veth.local_addr4),
+	    .family = AF_INET, .prefix = true),
+	KEY("LocalAddress6", parse_addr_key, CO(veth.local_addr6), EO(veth.local_addr6),
+	    .family = AF_INET6, .prefix = true),
+	KEY("HostBridge", parse_ifname_key, CO(veth.host_bridge), EO(veth.host_bridge)),
+	KEY("Gateway", parse_addr_key, CO(gateway4), NO, .family = AF_INET),
+	KEY("Gateway6", parse_addr_key, CO(gateway6), NO, .family = AF_INET6),
+	KEY("ForwardPort", parse_forward_key, CO(forwards), NO),
+	KEY("Interface", parse_list_key, CO(interfaces), NO, .check = check_ifname),
+	KEY("MACVLAN", parse_list_key, CO(macvlans), NO, .check = check_ifname),
+	KEY("Directory", parse_path_key, CO(directory), NO),
+	KEY("Ephemeral", parse_bool_key, CO(ephemeral), NO),
+	KEY("Bind", parse_list_key, CO(binds), NO, .check = check_bind),
+	KEY("BindReadOnly", parse_list_key, CO(binds_ro), NO, .check = check_bind),
+	KEY("TemporaryFileSystem", parse_list_key, CO(tmpfs), NO, .check = check_tmpfs),
+	KEY("Capability", parse_list_key, CO(capabilities), NO, .check = check_capability),
+	KEY("DeviceAllow", parse_device_key, CO(device_allow), NO),
+	KEY("EnableTun", parse_bool_key, CO(enable_tun), NO),
+	KEY("TimeoutStartSec", parse_timespan_key, CO(timeout_start_usec), NO),
+	KEY("Container", parse_container_name_key, NO, EO(container)),
+};
+
+/* ---- lines ---- */
+
+static const char *section_kind_name(int kind)
+{
+	return kind == SECTION_CONTAINER ? "Container" : "ExtraVeth";
+}
+
+static int find_section(const struct conf *c, int kind, const char *name, unsigned *ret_line)
+{
+	size_t n = kind == SECTION_CONTAINER ? c->n_containers : c->n_extras;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *other = kind == SECTION_CONTAINER ? c->containers[i].name :
+								c->extras[i].name;
+		if (strcmp(other, name) == 0) {
+			*ret_line = kind == SECTION_CONTAINER ? c->containers[i].line :
+								c->extras[i].line;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Returns 1 when name is acceptable for a section of this kind, 0 when rejected. */
+static int check_section_name(struct conf *c, unsigned line, int kind, const char *name)
+{
+	unsigned first;
+	int r;
+
+	if (kind == SECTION_CONTAINER && !conf_container_name_valid(name))
+		r = conf_error(c, line, "invalid container name \"%s\"", name);
+	else if (kind == SECTION_EXTRA && strlen(name) > IFNAME_ALT_MAX)
+		r = conf_error(c, line, "interface name \"%s\" is too long (max %d bytes)", name,
+			       IFNAME_ALT_MAX);
+	else if (kind == SECTION_EXTRA && !ifname_valid(name, true))
+		r = conf_error(c, line, "interface name \"%s\" is invalid", name);
+	else if (find_section(c, kind, name, &first))
+		r = conf_error(c, line, "duplicate section [%s %s], first defined at line %u",
+			       section_kind_name(kind), name, first);
+	else
+		return 1;
+	return r < 0 ? r : 0;
+}
+
+static int open_section(struct conf *c, unsigned line, int kind, const char *name)
+{
+	_cleanup_free_ char *copy = strdup(name);
+	struct conf_container *cont;
+	struct conf_extra *extra;
+
+	if (!copy)
+		return -ENOMEM;
+	if (kind == SECTION_CONTAINER) {
+		cont = array_push(&c->containers, &c->n_containers, sizeof(*cont));
+		if (!cont)
+			return -ENOMEM;
+		cont->name = TAKE_PTR(copy);
+		cont->line = line;
+		cont->timeout_start_usec = DEFAULT_TIMEOUT_USEC;
+		c->section_index = c->n_containers - 1;
+	} else {
+		extra = array_push(&c->extras, &c->n_extras, sizeof(*extra));
+		if (!extra)
+			return -ENOMEM;
+		extra->name = TAKE_PTR(copy);
+		extra->line = line;
+		c->section_index = c->n_extras - 1;
+	}
+	c->section_kind = kind;
+	return 0;
+}
+
+static int parse_section(struct conf *c, unsigned line, char *s)
+{
+	char *end = strchr(s, ']'), *kind, *name;
+	int k, r;
+
+	c->section_kind = SECTION_SKIP;
+	if (!end)
+		return conf_error(c, line, "invalid section header \"%s\"", s);
+	if (end[1])
+		return conf_error(c, line, "unexpected text after section header \"%s\"", s);
+	*end = '\0';
+	kind = strip(s + 1);
+	name = kind + strcspn(kind, " \t");
+	if (*name)
+		*name++ = '\0';
+	name = strip(name);
+
+	if (strcmp(kind, "Container") == 0)
+		k = SECTION_CONTAINER;
+	else if (strcmp(kind, "ExtraVeth") == 0)
+		k = SECTION_EXTRA;
+	else
+		return conf_error(c, line, "unknown section \"[%s%s%s]\"", kind, *name ? " " : "",
+				  name);
+	if (!*name)
+		return conf_error(c, line, "section [%s] needs a name", kind);
+	r = check_section_name(c, line, k, name);
+	if (r <= 0)
+		return r;
+	return open_section(c, line, k, name);
+}
+
+static const struct key_def *find_key(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int parse_assignment(struct conf *c, unsigned line, char *s)
+{
+	char *eq = strchr(s, '='), *key, *value;
+	const struct key_def *k;
+	const char *sname;
+	ssize_t off;
+	void *obj;
+
+	if (!eq)
+		return conf_error(c, line, "missing '=' in line");
+	*eq = '\0';
+	key = strip(s);
+	value = strip(eq + 1);
+	if (!*key)
+		return conf_error(c, line, "missing key before '='");
+	if (c->section_kind == SECTION_NONE)
+		return conf_error(c, line, "key outside of any section");
+	if (c->section_kind == SECTION_SKIP)
+		return 0;
+
+	k = find_key(key);
+	if (c->section_kind == SECTION_CONTAINER) {
+		obj = &c->containers[c->section_index];
+		sname = c->containers[c->section_index].name;
+		off = k ? k->off_container : NO;
+	} else {
+		obj = &c->extras[c->section_index];
+		sname = c->extras[c->section_index].name;
+		off = k ? k->off_extra : NO;
+	}
+	if (off < 0)
+		return conf_error(c, line, "unknown key \"%s\" in [%s %s]", key,
+				  section_kind_name(c->section_kind), sname);
+	return k->parse(c, line, k, value, obj, (char *)obj + off);
+}
+
+int conf_parse_line(struct conf *c, unsigned lineno, const char *line)
+{
+	_cleanup_free_ char *copy = strdup(line);
+	char *s;
+
+	if (!copy)
+		return -ENOMEM;
+	s = strip(copy);
+	if (!*s || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[')
+		return parse_section(c, lineno, s);
+	return parse_assignment(c, lineno, s);
+}
+
+static unsigned error_line(const struct conf *c, const char *err)
+{
+	return (unsigned)strtoul(err + strlen(c->path) + 1, NULL, 10);
+}
+
+/* The checks of conf_finish() run per topic, not per line; report in file order, keeping the
+ * order of the errors of one line (stable insertion sort, the list is short). */
+static void sort_errors(struct conf *c)
+{
+	for (size_t i = 1; i < c->n_errors; i++) {
+		char *e = c->errors[i];
+		unsigned line = error_line(c, e);
+		size_t j = i;
+
+		for (; j > 0 && error_line(c, c->errors[j - 1]) > line; j--)
+			c->errors[j] = c->errors[j - 1];
+		c->errors[j] = e;
+	}
+}
+
+int conf_finish(struct conf *c)
+{
+	int r;
+
+	if (c->finished)
+		return c->n_errors > 0 ? -EINVAL : 0;
+	c->section_kind = SECTION_NONE;
+	r = conf_check(c);
+	if (r < 0)
+		return r;
+	sort_errors(c);
+	c->finished = true;
+	return c->n_errors > 0 ? -EINVAL : 0;
+}
+
+/* ---- lifecycle ---- */
+
+int conf_new(const char *path, struct conf **ret)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->path = strdup(path ? path : "<string>");
+	if (!c->path) {
+		free(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+static void veth_done(struct conf_veth *v)
+{
+	free(v->host_bridge);
+	free(v->altname);
+}
+
+static void container_done(struct conf_container *cont)
+{
+	free(cont->name);
+	veth_done(&cont->veth);
+	free(cont->forwards);
+	free(cont->extras);
+	conf_strv_free(cont->interfaces);
+	conf_strv_free(cont->macvlans);
+	free(cont->directory);
+	conf_strv_free(cont->binds);
+	conf_strv_free(cont->binds_ro);
+	conf_strv_free(cont->tmpfs);
+	conf_strv_free(cont->capabilities);
+	conf_strv_free(cont->device_allow);
+}
+
+struct conf *conf_free(struct conf *c)
+{
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < c->n_containers; i++)
+		container_done(&c->containers[i]);
+	free(c->containers);
+	for (size_t i = 0; i < c->n_extras; i++) {
+		free(c->extras[i].name);
+		free(c->extras[i].container);
+		veth_done(&c->extras[i].veth);
+	}
+	free(c->extras);
+	for (size_t i = 0; i < c->n_errors; i++)
+		free(c->errors[i]);
+	free(c->errors);
+	free(c->path);
+	free(c);
+	return NULL;
+}
+
+static int parse_lines(struct conf *c, const char *text)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	unsigned lineno = 1;
+	char *s, *nl;
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	for (s = copy; *s; s = nl + 1, lineno++) {
+		nl = strchr(s, '\n');
+		if (nl)
+			*nl = '\0';
+		r = conf_parse_line(c, lineno, s);
+		if (r < 0 || !nl)
+			return r;
+	}
+	return 0;
+}
+
+int conf_parse_string(const char *path, const char *text, struct conf **ret)
+{
+	struct conf *c;
+	int r;
+
+	r = conf_new(path, &c);
+	if (r < 0)
+		return r;
+	r = parse_lines(c, text);
+	if (r >= 0)
+		r = conf_finish(c);
+	if (r < 0 && r != -EINVAL) {
+		conf_free(c);
+		return r;
+	}
+	*ret = c;
+	return r;
+}
+
+static int read_file(const char *path, char **ret)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (!f)
+		return -errno;
+	/* getdelim with '\0' reads the whole file, unless it holds a NUL, which a text config
+	 * cannot; the rest is then ignored and shows up as errors or missing keys. */
+	n = getdelim(&buf, &size, '\0', f);
+	if (n < 0) {
+		if (ferror(f))
+			return -EIO;
+		free(buf);
+		buf = strdup("");
+		if (!buf)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int conf_load(const char *path, struct conf **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = read_file(path, &text);
+	if (r < 0)
+		return r;
+	return conf_parse_string(path, text, ret);
+}
+
+const struct conf_container *conf_find_container(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->n_containers; i++)
+		if (strcmp(c->containers[i].name, name) == 0)
+			return &c->containers[i];
+	return NULL;
+}
+
+bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b)
+{
+	size_t len = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       memcmp(a->addr.bytes, b->addr.bytes, len) == 0;
+}
+
+const char *conf_addr_to_string(const struct conf_addr *a, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (!a->family || !inet_ntop(a->family, &a->addr, tmp, sizeof(tmp)))
+		snprintf(buf, len, "(none)");
+	else
+		snprintf(buf, len, "%s/%u", tmp, a->prefixlen);
+	return buf;
+}

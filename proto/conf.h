@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The declared configuration shared by netd and spawn: model and parser.
+ *
+ * The parser is pure (no I/O beyond conf_load() reading the file): feed it line by line with
+ * conf_parse_line(), then conf_finish() runs the checks that span sections. Every problem is
+ * recorded as "FILE:LINE: message" and parsing goes on, so one run reports all of them.
+ * A loaded conf is immutable; a reload parses a new one.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* An address with prefix length; family 0 means "not set". */
+struct conf_addr {
+	int family; /* AF_INET, AF_INET6, or 0 */
+	union in_addr_union addr;
+	uint8_t prefixlen; /* /32 or /128 when the text gave none */
+};
+
+struct conf_forward {
+	int protocol;              /* IPPROTO_TCP (default) or IPPROTO_UDP */
+	struct conf_addr host_addr; /* family 0: any of the host's addresses; prefixlen full */
+	uint16_t host_port, host_port_end;           /* end == port for a single port */
+	uint16_t container_port, container_port_end; /* defaults to the host range */
+	unsigned line;
+};
+
+/* The network side of one veth pair: the container's main veth or an extra veth. */
+struct conf_veth {
+	char *host_bridge; /* owned; NULL: host-address mode */
+	struct conf_addr host_addr4, host_addr6;
+	struct conf_addr local_addr4, local_addr6;
+	/* Link name on the host (and, for extra veths, in the container too): at most 15 bytes,
+	 * shortened as systemd-nspawn does when the full name is longer. */
+	char ifname[IFNAMSIZ];
+	char *altname; /* owned; full name when ifname was shortened, else NULL */
+};
+
+struct conf_extra {
+	char *name; /* owned: the section name, the full link name */
+	unsigned line;
+	char *container; /* owned: Container= */
+	struct conf_veth veth;
+};
+
+struct conf_container {
+	char *name; /* owned */
+	unsigned line;
+	bool private_network;
+	struct conf_veth veth; /* ifname is ve-NAME or vb-NAME (shortened when needed) */
+	struct conf_addr gateway4, gateway6;
+	struct conf_forward *forwards; /* owned array */
+	size_t n_forwards;
+	struct conf_extra **extras; /* owned array of borrowed pointers into conf->extras */
+	size_t n_extras;
+
+	/* spawn-only keys */
+	char **interfaces, **macvlans; /* owned NULL-terminated string lists */
+	char *directory;               /* owned; default /var/lib/containers/NAME */
+	bool ephemeral;
+	char **binds, **binds_ro, **tmpfs, **capabilities, **device_allow; /* owned lists */
+	bool enable_tun;
+	uint64_t timeout_start_usec; /* default 60 s */
+};
+
+struct conf {
+	char *path; /* owned */
+	struct conf_container *containers; /* owned array, in file order */
+	size_t n_containers;
+	struct conf_extra *extras; /* owned array, in file order */
+	size_t n_extras;
+	char **errors; /* owned list of "FILE:LINE: message", n_errors long */
+	size_t n_errors;
+	/* parser state */
+	int section_kind;
+	size_t section_index;
+	bool finished;
+};
+
+/* Allocate an empty conf that reports errors against path. Returns 0 or -ENOMEM. */
+int conf_new(const char *path, struct conf **ret) _must_check_;
+
+/*
+ * Parse one line (without its newline; lineno counts from 1). Syntax and value errors are
+ * recorded in conf->errors and are not failures of this call. Returns 0, or -ENOMEM.
+ */
+int conf_parse_line(struct conf *c, unsigned lineno, const char *line) _must_check_;
+
+/*
+ * Run the cross-section checks, fill defaults and derived names. Returns 0 when the conf is
+ * valid, -EINVAL when c->n_errors > 0, -ENOMEM.
+ */
+int conf_finish(struct conf *c) _must_check_;
+
+/*
+ * Parse a whole text (lines split on '\n'; a last line without newline is still a line)
+ * and finish. On -EINVAL *ret is still set so the caller can print c->errors; on
+ * other errors *ret is untouched. Returns 0, -EINVAL, -ENOMEM.
+ */
+int conf_parse_string(const char *path, const char *text, struct conf **ret) _must_check_;
+
+/* Read path and conf_parse_string() it. -errno when the file cannot be read. */
+int conf_load(const char *path, struct conf **ret) _must_check_;
+
+/* Accepts NULL; returns NULL. */
+struct conf *conf_free(struct conf *c);
+
+/* Returns a borrowed pointer, or NULL. */
+const struct conf_container *conf_find_container(const struct conf *c, const char *name);
+
+/* Equal addresses (family, bytes and prefix length). */
+bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b);
+/* Print "ADDR/PREFIX" into buf (at least INET6_ADDRSTRLEN + 4 bytes); returns buf. */
+const char *conf_addr_to_string(const struct conf_addr *a, char *buf, size_t len);

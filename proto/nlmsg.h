@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnetlink messages <-> our structs, for links, addresses and routes. No I/O: builders
+ * write into a caller's buffer, parsers copy what they need out of a message, so both can be
+ * tested on synthetic buffers. Parsers validate every attribute they read and return
+ * -EBADMSG for a malformed message; no nlattr pointer survives the call.
+ */
+#pragma once
+
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* A link as the kernel reports it (RTM_NEWLINK / RTM_DELLINK). */
+struct nl_link {
+	uint8_t family; /* AF_UNSPEC; AF_BRIDGE for bridge-port messages */
+	int ifindex;
+	char name[IFNAMSIZ];
+	char **altnames; /* owned, n_altnames entries */
+	size_t n_altnames;
+	char kind[16];    /* IFLA_INFO_KIND ("veth", "bridge"), "" when none */
+	unsigned flags;   /* IFF_* */
+	int master;       /* IFLA_MASTER, 0 when none */
+	int peer_ifindex; /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when none */
+	bool has_link_netnsid; /* the peer lives in another namespace (IFLA_LINK_NETNSID) */
+};
+
+struct nl_addr {
+	uint8_t family;
+	int ifindex;
+	union in_addr_union addr; /* IFA_LOCAL (IPv4) or IFA_ADDRESS */
+	uint8_t prefixlen;
+	uint8_t protocol; /* IFA_PROTO, 0 when unset */
+	uint32_t flags;   /* IFA_FLAGS or ifa_flags */
+};
+
+struct nl_route {
+	uint8_t family;
+	uint8_t dst_len;
+	uint8_t protocol; /* RTPROT_* */
+	uint8_t scope;
+	uint8_t type; /* RTN_* */
+	uint32_t table;
+	int oif;
+	union in_addr_union dst;
+	bool has_gateway;
+	union in_addr_union gateway;
+	uint32_t priority;
+	bool onlink; /* RTNH_F_ONLINK */
+};
+
+/* Free owned fields; the struct may be reused after. */
+void nl_link_done(struct nl_link *l);
+
+/*
+ * Parse a message of the matching type into *ret (overwritten; l->altnames owned by caller on
+ * success). Returns 0, or -EBADMSG, -ENOMEM; *ret is untouched on failure.
+ */
+int nlmsg_parse_link(const struct nlmsghdr *nlh, struct nl_link *ret) _must_check_;
+int nlmsg_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *ret) _must_check_;
+int nlmsg_parse_route(const struct nlmsghdr *nlh, struct nl_route *ret) _must_check_;
+
+/*
+ * Builders. Each writes one message at buf (at least NLMSG_GOODSIZE bytes) and returns its
+ * header; the caller sets nlmsg_seq. Requests carry NLM_F_REQUEST | NLM_F_ACK.
+ */
+#define NLMSG_BUF_SIZE 1024
+
+/* RTM_GETLINK / RTM_GETADDR / RTM_GETROUTE dump of family (AF_UNSPEC for all). */
+struct nlmsghdr *nlmsg_put_dump(void *buf, uint16_t type, uint8_t family);
+
+/*
+ * RTM_NEWLINK on an existing link: rename when name is non-NULL, set the IFF_* bits in
+ * change to their value in flags, enslave to master when master >= 0 (0 releases).
+ */
+struct nlmsghdr *nlmsg_put_link_set(void *buf, int ifindex, const char *name, unsigned flags,
+				    unsigned change, int master);
+
+/* RTM_NEWADDR (create, exclusive) or RTM_DELADDR for a. IPv6 adds carry IFA_F_NODAD. */
+struct nlmsghdr *nlmsg_put_addr(void *buf, uint16_t type, const struct nl_addr *a);
+
+/* RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE for r. */
+struct nlmsghdr *nlmsg_put_route(void *buf, uint16_t type, const struct nl_route *r);
+
+/* "10.0.0.1" / "fd00::1"; buf of at least INET6_ADDRSTRLEN. */
+const char *nlmsg_addr_to_string(uint8_t family, const union in_addr_union *a, char *buf,
+				 size_t len);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Self-healing: someone removes what netd configured (addresses, routes, the up flag, bridge
+ * membership, the bridge itself) and netd restores it from the events alone. Each test breaks
+ * one thing, then waits on events (ip monitor in both namespaces, netd's notify messages) until
+ * the full expected state is back.
+ */
+#include "harness.h"
+
+TestSuite(heal, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 60);
+
+static const char *conf_x = "[Container x]\n"
+			    "PrivateNetwork=yes\n"
+			    "HostAddress=10.0.0.1\n"
+			    "LocalAddress=10.0.0.2\n"
+			    "HostAddress6=fd00::1\n"
+			    "LocalAddress6=fd00::2\n";
+
+static const char *q_x(void)
+{
+	return q_ct("x", "10.0.0.1", "10.0.0.2", "fd00::1", "fd00::2");
+}
+
+/* netd running, container x configured, monitors in both namespaces as event sources. */
+static void setup_x(void)
+{
+	netd_start(conf_x, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	assert_sh(q_x());
+	watch_ns(NULL);
+	watch_ns("x");
+}
+
+/*
+ * Break something with cmd (the kernel applies it before ip returns), then wait for the full
+ * state to be back. Checking that it is broken in between would race netd's repair; that the
+ * repair was netd's shows in its write counter, which must move.
+ */
+static void break_and_heal(const char *cmd)
+{
+	long writes = netd_status_now().writes;
+
+	sh_ok("%s", cmd);
+	wait_cond(WAIT_MS, "%s", q_x());
+	netd_wait_above("writes", writes, WAIT_MS);
+	cr_expect(netd_alive(), "netd died");
+}
+
+Test(heal, host_addresses_flushed)
+{
+	setup_x();
+	break_and_heal("ip addr flush dev ve-x scope global");
+	cr_expect(ping_ok("x", "10.0.0.1"), "traffic after repair");
+}
+
+Test(heal, container_addresses_flushed)
+{
+	setup_x();
+	break_and_heal("ip -n x addr flush dev eth0 scope global");
+	cr_expect(ping_ok(NULL, "10.0.0.2"), "traffic after repair");
+}
+
+Test(heal, host_link_set_down)
+{
+	setup_x();
+	/* down also drops the routes through the link: they must come back too */
+	break_and_heal("ip link set ve-x down");
+	cr_expect(ping_ok("x", "10.0.0.1"), "traffic after repair");
+}
+
+Test(heal, container_link_set_down)
+{
+	setup_x();
+	break_and_heal("ip -n x link set eth0 down");
+}
+
+Test(heal, route_deleted)
+{
+	setup_x();
+	break_and_heal("ip route del 10.0.0.2 dev ve-x");
+	break_and_heal("ip -n x route del default via 10.0.0.1");
+	break_and_heal("ip -n x -6 route del fd00::1 dev eth0");
+}
+
+static const char *conf_b = "[Container b]\n"
+			    "PrivateNetwork=yes\n"
+			    "HostBridge=br0\n"
+			    "LocalAddress=10.5.0.2/24\n"
+			    "Gateway=10.5.0.1\n";
+
+static void setup_b(void)
+{
+	sh_ok("ip link add br0 type bridge && ip link set br0 up");
+	netd_start(conf_b, NULL);
+	ct_add("b", true, true);
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	assert_sh(q_master("vb-b", "br0"));
+	watch_ns(NULL);
+}
+
+Test(heal, bridge_port_released)
+{
+	setup_b();
+	long writes = netd_status_now().writes;
+
+	sh_ok("ip link set vb-b nomaster");
+	wait_cond(WAIT_MS, "%s && %s", q_master("vb-b", "br0"), q_up(NULL, "vb-b"));
+	netd_wait_above("writes", writes, WAIT_MS);
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+}
+
+Test(heal, bridge_recreated)
+{
+	setup_b();
+	sh_ok("ip link del br0");
+	/* without its bridge the container waits for it */
+	wait_state(STATE_DIR, "b", "pending", WAIT_MS);
+	sh_ok("ip link add br0 type bridge && ip link set br0 up");
+	wait_cond(WAIT_MS, "%s && %s", q_master("vb-b", "br0"), q_up(NULL, "vb-b"));
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
+	expect_sh(q_route("b", "default", "eth0", "10.5.0.1"));
+}

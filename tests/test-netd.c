@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netd against the real kernel, each test in its own network + mount namespace: host-address
+ * and bridge mode, unmanaged containers, extra veths, config errors, links that are not ours,
+ * renames and re-creations, restart adoption, SIGTERM, foreign addresses, forged netlink.
+ */
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <dirent.h>
+#include <sys/socket.h>
+
+#include "harness.h"
+
+TestSuite(netd, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 60);
+
+#define CT_X                          \
+	"[Container x]\n"             \
+	"PrivateNetwork=yes\n"        \
+	"HostAddress=10.0.0.1\n"      \
+	"LocalAddress=10.0.0.2\n"     \
+	"HostAddress6=fd00::1\n"      \
+	"LocalAddress6=fd00::2\n"
+
+#define CT_Y                          \
+	"[Container y]\n"             \
+	"PrivateNetwork=yes\n"        \
+	"HostAddress=10.0.1.1\n"      \
+	"LocalAddress=10.0.1.2\n"
+
+/* The full expectations of the standard containers. */
+static const char *q_x(void)
+{
+	return q_ct("x", "10.0.0.1", "10.0.0.2", "fd00::1", "fd00::2");
+}
+
+static const char *q_y(void)
+{
+	return q_ct("y", "10.0.1.1", "10.0.1.2", NULL, NULL);
+}
+
+Test(netd, host_address_v4_v6)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+
+	/* host side */
+	assert_sh(q_up(NULL, "ve-x"));
+	expect_sh(q_addr(NULL, "ve-x", "10.0.0.1/32"));
+	expect_sh(q_addr(NULL, "ve-x", "fd00::1/128"));
+	expect_sh(q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	expect_sh(q_route(NULL, "fd00::2", "ve-x", NULL));
+	/* container side: host0 became eth0 */
+	expect_sh("! ip -n x link show dev host0 >/dev/null 2>&1");
+	assert_sh(q_up("x", "eth0"));
+	expect_sh(q_addr("x", "eth0", "10.0.0.2/32"));
+	expect_sh(q_addr("x", "eth0", "fd00::2/128"));
+	expect_sh(q_route("x", "10.0.0.1", "eth0", NULL));
+	expect_sh(q_route("x", "fd00::1", "eth0", NULL));
+	expect_sh(q_route("x", "default", "eth0", "10.0.0.1"));
+	expect_sh(q_route("x", "default", "eth0", "fd00::1"));
+	/* no DAD wait: the v6 addresses are not tentative */
+	expect_sh("ip -j -6 addr show dev ve-x | jq -e "
+		  "'all(.[0].addr_info[]; .local != \"fd00::1\" or (.tentative | not))' >/dev/null");
+	expect_sh("ip -n x -j -6 addr show dev eth0 | jq -e "
+		  "'all(.[0].addr_info[]; .local != \"fd00::2\" or (.tentative | not))' >/dev/null");
+
+	/* state file */
+	_cleanup_free_ char *ifname = state_get(STATE_DIR, "x", "IFNAME");
+	_cleanup_free_ char *netns = state_get(STATE_DIR, "x", "NETNS");
+	cr_expect(streq_ptr(ifname, "ve-x"), "IFNAME=%s, expected ve-x", strna(ifname));
+	cr_expect(streq_ptr(netns, "/run/netns/x"), "NETNS=%s, expected /run/netns/x",
+		  strna(netns));
+
+	/* real traffic both ways, both families */
+	cr_expect(ping_ok("x", "10.0.0.1"), "container -> host 10.0.0.1");
+	cr_expect(ping_ok(NULL, "10.0.0.2"), "host -> container 10.0.0.2");
+	cr_expect(ping_ok("x", "fd00::1"), "container -> host fd00::1");
+	cr_expect(ping_ok(NULL, "fd00::2"), "host -> container fd00::2");
+	cr_expect(netd_alive(), "netd died");
+}
+
+Test(netd, unmanaged_without_netns)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, false);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+
+	_cleanup_free_ char *netns = state_get(STATE_DIR, "x", "NETNS");
+	cr_expect(streq_ptr(netns, "unmanaged"), "NETNS=%s, expected unmanaged", strna(netns));
+	expect_sh(q_up(NULL, "ve-x"));
+	expect_sh(q_addr(NULL, "ve-x", "10.0.0.1/32"));
+	expect_sh(q_addr(NULL, "ve-x", "fd00::1/128"));
+	expect_sh(q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	/* the peer (named vp-x here, in the host namespace) is not netd's to touch */
+	expect_sh("ip -j addr show dev vp-x | jq -e "
+		  "'all(.[0].addr_info[]; .scope != \"global\")' >/dev/null");
+	expect_sh("! ip link show dev eth0 >/dev/null 2>&1");
+	/* the state file may be written before the STATUS that counts it is read: wait */
+	netd_wait_counter("unmanaged", 1, WAIT_MS);
+}
+
+static const char *bridge_conf =
+	"[Container b]\n"
+	"PrivateNetwork=yes\n"
+	"HostBridge=br0\n"
+	"LocalAddress=10.5.0.2/24\n"
+	"Gateway=10.5.0.1\n"
+	"LocalAddress6=fd05::2/64\n"
+	"Gateway6=fd05::1\n";
+
+static void check_bridged(void)
+{
+	expect_sh(q_master("vb-b", "br0"));
+	expect_sh(q_up(NULL, "vb-b"));
+	expect_sh(q_up("b", "eth0"));
+	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
+	expect_sh(q_addr("b", "eth0", "fd05::2/64"));
+	expect_sh(q_route("b", "default", "eth0", "10.5.0.1"));
+	expect_sh(q_route("b", "default", "eth0", "fd05::1"));
+	/* nothing goes on the host side in bridge mode */
+	expect_sh("ip -j -4 addr show dev vb-b | jq -e '.[0].addr_info | length == 0' >/dev/null");
+}
+
+Test(netd, bridge_existing)
+{
+	sh_ok("ip link add br0 type bridge && ip link set br0 up && "
+	      "ip addr add 10.5.0.1/24 dev br0 && ip addr add fd05::1/64 dev br0 nodad");
+	netd_start(bridge_conf, NULL);
+	ct_add("b", true, true);
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	check_bridged();
+	cr_expect(ping_ok("b", "10.5.0.1"), "container -> bridge address 10.5.0.1");
+	cr_expect(ping_ok(NULL, "10.5.0.2"), "host -> container 10.5.0.2 over br0");
+}
+
+Test(netd, bridge_created_after_link)
+{
+	netd_start(bridge_conf, NULL);
+	ct_add("b", true, true);
+	wait_state(STATE_DIR, "b", "pending", WAIT_MS);
+	expect_sh("ip -j link show dev vb-b | jq -e '.[0].master == null' >/dev/null");
+	sh_ok("ip link add br0 type bridge && ip link set br0 up");
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	check_bridged();
+}
+
+Test(netd, extra_veth)
+{
+	netd_start(CT_X "[ExtraVeth xe0]\n"
+			"Container=x\n"
+			"HostAddress=10.9.0.1\n"
+			"LocalAddress=10.9.0.2\n",
+		   NULL);
+	ct_add("x", false, true);
+	sh_ok("ip link add xe0 type veth peer name xe0 netns x");
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	/* the extra veth is configured in the same pass or right after: wait on events */
+	wait_cond(WAIT_MS, "%s && %s && %s && %s", q_addr(NULL, "xe0", "10.9.0.1/32"),
+		  q_addr("x", "xe0", "10.9.0.2/32"), q_up(NULL, "xe0"), q_up("x", "xe0"));
+	expect_sh(q_route(NULL, "10.9.0.2", "xe0", NULL));
+	expect_sh(q_route("x", "10.9.0.1", "xe0", NULL));
+	expect_sh(q_x());
+	cr_expect(ping_ok("x", "10.9.0.1"), "container -> host over the extra veth");
+	cr_expect(ping_ok(NULL, "10.9.0.2"), "host -> container over the extra veth");
+}
+
+Test(netd, check_good_file)
+{
+	_cleanup_free_ char *err = NULL;
+
+	file_write(TEST_DIR "/good.conf", CT_X CT_Y);
+	int st = netd_run(&err, "--check --config %s/good.conf", TEST_DIR);
+	cr_expect(st == 0, "netd --check on a good file: status %d, stderr:\n%s", st, strna(err));
+}
+
+Test(netd, check_bad_file)
+{
+	_cleanup_free_ char *err = NULL;
+
+	/* line 4 has an unknown key */
+	file_write(TEST_DIR "/bad.conf", "[Container x]\nPrivateNetwork=yes\n"
+					 "HostAddress=10.0.0.1\nNoSuchKey=1\n");
+	int st = netd_run(&err, "--check --config %s/bad.conf", TEST_DIR);
+	cr_expect(st == 1, "netd --check on a bad file: status %d, expected 1", st);
+	cr_expect(err && strstr(err, TEST_DIR "/bad.conf:4: "),
+		  "expected '" TEST_DIR "/bad.conf:4: message' on stderr, got:\n%s", strna(err));
+}
+
+Test(netd, bad_config_at_start)
+{
+	_cleanup_free_ char *err = NULL;
+
+	file_write(TEST_DIR "/bad.conf", "[Container x]\nPrivateNetwork=maybe\n");
+	int st = netd_run(&err, "--config %s/bad.conf --state-dir %s", TEST_DIR, STATE_DIR);
+	cr_expect(st == 1, "netd on a bad file: status %d, expected 1", st);
+	cr_expect(err && strstr(err, TEST_DIR "/bad.conf:2: "),
+		  "expected '" TEST_DIR "/bad.conf:2: message' on stderr, got:\n%s", strna(err));
+}
+
+Test(netd, non_veth_named_like_ours_left_alone)
+{
+	sh_ok("ip link add ve-x type bridge");
+	netd_start(CT_X CT_Y, NULL);
+	/* sync point: a real container later in the event stream is configured */
+	ct_add("y", false, true);
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	expect_sh("ip -j addr show dev ve-x | jq -e "
+		  "'all(.[0].addr_info[]; .scope != \"global\")' >/dev/null");
+	expect_sh("ip -j link show dev ve-x | jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
+	expect_sh(q_noroute(NULL, "10.0.0.2", "ve-x"));
+	cr_expect(!state_exists(STATE_DIR, "x"), "x.state written for a bridge named ve-x");
+}
+
+Test(netd, link_recreated_with_new_ifindex)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	long old = sh_num("ip -j link show dev ve-x | jq '.[0].ifindex'");
+	watch_ns(NULL);
+	/* delete and re-create back to back, as a quick container restart does */
+	sh_ok("ip link del ve-x && ip link add ve-x type veth peer name host0 netns x");
+	long new = sh_num("ip -j link show dev ve-x | jq '.[0].ifindex'");
+	cr_assert(new != old, "the kernel reused ifindex %ld", old);
+	watch_ns("x");
+	wait_cond(WAIT_MS, "%s", q_x());
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	cr_expect(ping_ok("x", "10.0.0.1"), "container -> host after re-creation");
+}
+
+Test(netd, renamed_away_and_onto)
+{
+	netd_start(CT_X CT_Y, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	/* renaming a link that is up works since Linux 6.2 (IFF_LIVE_RENAME_OK is not needed);
+	 * keeping it up avoids racing netd's self-healing of the up flag */
+	sh_ok("ip link set ve-x name other0");
+	wait_state_gone(STATE_DIR, "x", WAIT_MS);
+
+	sh_ok("ip netns add y && ip link add tmp0 type veth peer name host0 netns y");
+	sh_ok("ip link set tmp0 name ve-y");
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	watch_ns(NULL);
+	watch_ns("y");
+	wait_cond(WAIT_MS, "%s", q_y());
+}
+
+Test(netd, restart_adopts_without_changes)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	netd_stop();
+
+	struct monitor *mh = monitor_start(NULL), *mx = monitor_start("x");
+	struct netd_status s = netd_start(NULL, NULL);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	_cleanup_free_ char *host = monitor_sync_stop(mh);
+	_cleanup_free_ char *ct = monitor_sync_stop(mx);
+
+	cr_expect(s.writes == 0, "restart: %s, expected writes=0", netd_status_str(&s));
+	cr_expect(streq_ptr(host, ""), "restart changed the host namespace:\n%s", host);
+	cr_expect(streq_ptr(ct, ""), "restart changed the container namespace:\n%s", ct);
+	expect_sh(q_x());
+}
+
+Test(netd, sigterm_leaves_kernel_state)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	netd_stop(); /* asserts exit status 0 */
+	expect_sh(q_x());
+	cr_expect(ping_ok("x", "10.0.0.1"), "traffic after netd stopped");
+}
+
+Test(netd, foreign_addresses_kept)
+{
+	ct_add("x", false, true);
+	sh_ok("ip addr add 192.0.2.10/32 dev ve-x");
+	netd_start(CT_X, NULL);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh(q_x());
+	expect_sh(q_addr(NULL, "ve-x", "192.0.2.10/32"));
+	/* added while netd runs, in both namespaces, then netd repairs the link */
+	sh_ok("ip addr add 192.0.2.11/32 dev ve-x && ip -n x addr add 192.0.2.12/32 dev eth0");
+	watch_ns(NULL);
+	sh_ok("ip addr del 10.0.0.1/32 dev ve-x");
+	wait_cond(WAIT_MS, "%s", q_x());
+	struct netd_status s = netd_reload(NULL);
+	cr_expect(s.rejected == 0, "identical reload rejected: %s", netd_status_str(&s));
+	expect_sh(q_addr(NULL, "ve-x", "192.0.2.10/32"));
+	expect_sh(q_addr(NULL, "ve-x", "192.0.2.11/32"));
+	expect_sh(q_addr("x", "eth0", "192.0.2.12/32"));
+}
+
+Test(netd, state_removed_when_links_deleted)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	sh_ok("ip link del ve-x");
+	wait_state_gone(STATE_DIR, "x", WAIT_MS);
+	cr_expect(netd_alive(), "netd died");
+}
+
+/* ---- forged netlink ---------------------------------------------------------------------- */
+
+/* netd's NETLINK_ROUTE sockets subscribed to groups: the port ids of its event sockets. */
+static size_t netd_event_ports(uint32_t *ports, size_t max)
+{
+	char fddir[64], link[128], line[512];
+	unsigned long inodes[64];
+	size_t n_inodes = 0, n = 0;
+	DIR *d;
+	FILE *f;
+
+	snprintf(fddir, sizeof(fddir), "/proc/%d/fd", (int)netd_pid());
+	d = opendir(fddir);
+	cr_assert(d, "opendir %s: %s", fddir, strerror(errno));
+	for (struct dirent *de; (de = readdir(d)) && n_inodes < ARRAY_SIZE(inodes);) {
+		ssize_t l;
+
+		l = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (l <= 0)
+			continue;
+		link[l] = '\0';
+		if (sscanf(link, "socket:[%lu]", &inodes[n_inodes]) == 1)
+			n_inodes++;
+	}
+	closedir(d);
+
+	/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+	f = fopen("/proc/net/netlink", "re");
+	cr_assert(f, "open /proc/net/netlink: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f) && n < max) {
+		unsigned proto, groups;
+		unsigned long portid, inode, x;
+		char sk[32];
+
+		if (sscanf(line, "%31s %u %lu %x %lu %lu %lu %lu %lu %lu", sk, &proto, &portid,
+			   &groups, &x, &x, &x, &x, &x, &inode) != 10)
+			continue;
+		if (proto != NETLINK_ROUTE || groups == 0)
+			continue;
+		for (size_t i = 0; i < n_inodes; i++)
+			if (inodes[i] == inode)
+				ports[n++] = (uint32_t)portid;
+	}
+	fclose(f);
+	return n;
+}
+
+static void rta_put(struct nlmsghdr *nh, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+Test(netd, forged_netlink_message_ignored)
+{
+	union {
+		struct nlmsghdr nh;
+		char buf[1024];
+	} m = { 0 };
+	uint32_t ports[8];
+	size_t n;
+	struct ifinfomsg *ifi;
+	struct rtattr *linkinfo;
+	_cleanup_close_ int fd = -1;
+
+	netd_start("[Container ghost]\nPrivateNetwork=yes\nHostAddress=10.7.0.1\n"
+		   "LocalAddress=10.7.0.2\n" CT_Y,
+		   NULL);
+	n = netd_event_ports(ports, ARRAY_SIZE(ports));
+	cr_assert(n > 0, "found no NETLINK_ROUTE socket with groups among netd's fds");
+
+	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	m.nh.nlmsg_type = RTM_NEWLINK;
+	m.nh.nlmsg_seq = 0;
+	ifi = NLMSG_DATA(&m.nh);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_type = ARPHRD_ETHER;
+	ifi->ifi_index = 999999; /* no such link */
+	ifi->ifi_flags = IFF_UP | IFF_BROADCAST | IFF_MULTICAST;
+	rta_put(&m.nh, IFLA_IFNAME, "ve-ghost", sizeof("ve-ghost"));
+	linkinfo = (struct rtattr *)((char *)&m.nh + m.nh.nlmsg_len);
+	rta_put(&m.nh, IFLA_LINKINFO, NULL, 0);
+	rta_put(&m.nh, IFLA_INFO_KIND, "veth", sizeof("veth"));
+	linkinfo->rta_len = (unsigned short)((char *)&m.nh + m.nh.nlmsg_len - (char *)linkinfo);
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	cr_assert(fd >= 0, "netlink socket: %s", strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = ports[i] };
+
+		cr_assert(sendto(fd, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) ==
+				  (ssize_t)m.nh.nlmsg_len,
+			  "sendto netd port %u: %s", ports[i], strerror(errno));
+	}
+
+	/* sync point: a real link event queued after the forged message */
+	ct_add("y", false, true);
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	cr_expect(!state_exists(STATE_DIR, "ghost"), "a forged RTM_NEWLINK made netd write "
+						     "ghost.state");
+	cr_expect(netd_alive(), "netd died after a forged netlink message");
+	expect_sh("! ip link show dev ve-ghost >/dev/null 2>&1");
+}
