@@ -4,6 +4,17 @@
 
 #include "apply.h"
 
+uint16_t apply_request_type(const struct op *op)
+{
+	static const uint16_t types[_OP_TYPE_MAX] = {
+		[OP_LINK_SET] = RTM_NEWLINK,  [OP_ADDR_ADD] = RTM_NEWADDR,
+		[OP_ADDR_DEL] = RTM_DELADDR,  [OP_ROUTE_ADD] = RTM_NEWROUTE,
+		[OP_ROUTE_DEL] = RTM_DELROUTE,
+	};
+
+	return types[op->type];
+}
+
 struct nlmsghdr *apply_build(const struct op *op, void *buf)
 {
 	switch (op->type) {

@@ -4,6 +4,9 @@
 
 #include "reconcile.h"
 
+/* The netlink message type that carries op (RTM_NEWADDR, ...). */
+uint16_t apply_request_type(const struct op *op);
+
 /* Write the request for op at buf (NLMSG_BUF_SIZE bytes); returns its header. */
 struct nlmsghdr *apply_build(const struct op *op, void *buf);
 

@@ -485,7 +485,7 @@ static void record_failure(struct cache_link *cl, const struct op *op, const str
 		return;
 	}
 	log_warning_errno(r, "%s: %s: %s (%s) failed%s%s", ep->ct->conf->name, cl->link.name, desc,
-			  nl_type_to_string(apply_build(op, (char[NLMSG_BUF_SIZE]){})->nlmsg_type),
+			  nl_type_to_string(apply_request_type(op)),
 			  err->msg[0] ? ": " : "", err->msg);
 	if (ep->error)
 		return;

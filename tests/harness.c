@@ -380,6 +380,12 @@ void netd_dump_log(void)
 	log = file_read(NETD_LOG);
 	fprintf(stderr, "---- %s ----\n%s---- end of netd log ----\n", NETD_LOG,
 		log ? log : "(none)\n");
+	/* and the kernel state the test saw, to tell which part of a condition failed */
+	(void)run_sh("exec >&2; echo '---- kernel state'; ip -br link; ip -br addr; ip route; "
+		     "ip -6 route; for n in $(ls /run/netns 2>/dev/null); do echo \"-- netns $n\"; "
+		     "ip -n $n -br addr; ip -n $n route; ip -n $n -6 route; done; "
+		     "echo '---- end of kernel state'",
+		     -1);
 }
 
 static void notify_open(void)
