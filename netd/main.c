@@ -3,12 +3,12 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
 #include "log.h"
 #include "manager.h"
+#include "notify.h"
 
 struct args {
 	const char *config;
@@ -124,7 +124,7 @@ static int load(const char *path, struct conf **ret)
 
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	(void)sd_notify(false, "STOPPING=1");
+	(void)notify_send("STOPPING=1", true);
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 

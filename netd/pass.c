@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The deferred reconcile pass, container states and sd_notify. */
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "notify.h"
 #include "pass.h"
 
 static int on_pass(sd_event_source *s, void *userdata);
@@ -209,10 +209,13 @@ void pass_notify(struct manager *m, bool ready)
 	if (!status || (!ready && streq_ptr(status, m->status)))
 		return;
 	if (ready) {
-		(void)sd_notifyf(false, "READY=1\n%s", status);
+		_cleanup_free_ char *msg = NULL;
+
+		if (asprintf(&msg, "READY=1\n%s", status) >= 0)
+			(void)notify_send(msg, true);
 		log_info("ready: %s", status + strlen("STATUS="));
 	} else {
-		(void)sd_notify(false, status);
+		(void)notify_send(status, false);
 	}
 	free(m->status);
 	m->status = TAKE_PTR(status);

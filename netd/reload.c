@@ -5,10 +5,10 @@
  * outlives a generation (namespaces, state files) moves to the new containers by name.
  */
 #include <stdlib.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 #include "pass.h"
 
 static void log_conf_errors(const struct conf *c)
@@ -96,12 +96,14 @@ static int on_reload(sd_event_source *s, void *userdata)
 {
 	struct manager *m = userdata;
 	struct conf *next = NULL;
+	_cleanup_free_ char *msg = NULL;
 	struct timespec ts;
 	int r;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	(void)sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	if (asprintf(&msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		     (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000) >= 0)
+		(void)notify_send(msg, true);
 	r = conf_load(m->conf->path, &next);
 	if (r < 0) {
 		if (r == -EINVAL)

@@ -184,7 +184,8 @@ int nl_parse_error(const struct nlmsghdr *nlh, size_t len, struct nl_err *reterr
 		hlen = sizeof(*err);
 		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 			hlen += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		if (hlen > nlh->nlmsg_len - NLMSG_HDRLEN)
+		/* An echoed nlmsg_len below a header wraps hlen round to something small. */
+		if (hlen < sizeof(*err) || hlen > nlh->nlmsg_len - NLMSG_HDRLEN)
 			return -EBADMSG;
 		if (mnl_attr_parse(nlh, hlen, extack_attr_cb, &e) < 0)
 			return -EBADMSG;

@@ -410,9 +410,12 @@ void netd_spawn(const char *conf, const char *extra)
 {
 	char *argv[32];
 	size_t n = 0;
-	_cleanup_free_ char *ex = extra ? strdup(extra) : NULL;
+	_cleanup_free_ char *ex = NULL;
 	_cleanup_close_ int log = -1;
 	char *save = NULL;
+
+	/* NETD_TEST_ARGS (e.g. "--log-level debug") is added to every netd a test starts. */
+	cr_assert(asprintf(&ex, "%s %s", extra ? extra : "", getenv("NETD_TEST_ARGS") ?: "") >= 0);
 
 	cr_assert(!nd.started || !proc_running(nd.proc), "netd already running");
 	if (conf)
@@ -712,14 +715,20 @@ static void wait_dir(const char *dir, const char *name, const char *want, int ti
 		  "inotify_add_watch %s: %s", dir, strerror(errno));
 	for (;;) {
 		_cleanup_free_ char *text = file_read(path);
-		struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = -1 } };
+		struct pollfd pfd[3] = { { .fd = ifd, .events = POLLIN }, { .fd = -1 }, { .fd = -1 } };
+		char buf[1024];
 		int r;
 
 		if (done(text, want))
 			return;
 		if (nd.started && !procs[nd.proc].reaped)
 			pfd[1] = (struct pollfd){ .fd = procs[nd.proc].pidfd, .events = POLLIN };
-		r = poll(pfd, 2, remaining_ms(deadline));
+		/* Keep netd's notify queue drained while we watch files: STATUS= is remembered. */
+		if (nd.notify_fd >= 0)
+			pfd[2] = (struct pollfd){ .fd = nd.notify_fd, .events = POLLIN };
+		r = poll(pfd, 3, remaining_ms(deadline));
+		if (r > 0 && (pfd[2].revents & POLLIN))
+			(void)notify_recv(now_usec(), buf, sizeof(buf), want);
 		if (r == 0) {
 			netd_dump_log();
 			cr_assert_fail("%s: expected %s within %d ms; last content:\n%s", path, want,

@@ -74,6 +74,12 @@ struct attr_spec {
 	uint32_t value;   /* A_U32/A_U8 value, A_RAW length */
 };
 
+#define ADDR(t, s) { (t), A_ADDR, (s), 0 }
+#define U32(t, v) { (t), A_U32, NULL, (v) }
+#define U8(t, v) { (t), A_U8, NULL, (v) }
+#define RAW(t, s, n) { (t), A_RAW, (s), (n) }
+#define STR(t, s) { (t), A_STR, (s), 0 }
+
 static void put_attr(struct nlmsghdr *nlh, int family, const struct attr_spec *s)
 {
 	union in_addr_union a;
@@ -193,20 +199,20 @@ static const struct bad_attr {
 	uint16_t nest;
 	struct attr_spec attr;
 } bad_link_attrs[] = {
-	{ "IFLA_MASTER of 2 bytes", 0, { IFLA_MASTER, A_RAW, "\x05\x00", 2 } },
-	{ "IFLA_MASTER of 8 bytes", 0, { IFLA_MASTER, A_RAW, "\x05\0\0\0\0\0\0\0", 8 } },
-	{ "IFLA_LINK of 3 bytes", 0, { IFLA_LINK, A_RAW, "\x0c\0\0", 3 } },
-	{ "IFLA_LINK_NETNSID of 2 bytes", 0, { IFLA_LINK_NETNSID, A_RAW, "\0\0", 2 } },
-	{ "IFLA_IFNAME unterminated", 0, { IFLA_IFNAME, A_RAW, "eth0x", 5 } },
-	{ "IFLA_IFNAME empty payload", 0, { IFLA_IFNAME, A_RAW, "", 0 } },
-	{ "IFLA_IFNAME of 16 characters", 0, { IFLA_IFNAME, A_STR, "1234567890123456", 0 } },
-	{ "IFLA_LINKINFO of 2 bytes", 0, { IFLA_LINKINFO, A_RAW, "\0\0", 2 } },
-	{ "IFLA_PROP_LIST of 3 bytes", 0, { IFLA_PROP_LIST, A_RAW, "\0\0\0", 3 } },
-	{ "IFLA_INFO_KIND unterminated", IFLA_LINKINFO, { IFLA_INFO_KIND, A_RAW, "veth", 4 } },
+	{ "IFLA_MASTER of 2 bytes", 0, RAW(IFLA_MASTER, "\x05\x00", 2) },
+	{ "IFLA_MASTER of 8 bytes", 0, RAW(IFLA_MASTER, "\x05\0\0\0\0\0\0\0", 8) },
+	{ "IFLA_LINK of 3 bytes", 0, RAW(IFLA_LINK, "\x0c\0\0", 3) },
+	{ "IFLA_LINK_NETNSID of 2 bytes", 0, RAW(IFLA_LINK_NETNSID, "\0\0", 2) },
+	{ "IFLA_IFNAME unterminated", 0, RAW(IFLA_IFNAME, "eth0x", 5) },
+	{ "IFLA_IFNAME empty payload", 0, RAW(IFLA_IFNAME, "", 0) },
+	{ "IFLA_IFNAME of 16 characters", 0, STR(IFLA_IFNAME, "1234567890123456") },
+	{ "IFLA_LINKINFO of 2 bytes", 0, RAW(IFLA_LINKINFO, "\0\0", 2) },
+	{ "IFLA_PROP_LIST of 3 bytes", 0, RAW(IFLA_PROP_LIST, "\0\0\0", 3) },
+	{ "IFLA_INFO_KIND unterminated", IFLA_LINKINFO, RAW(IFLA_INFO_KIND, "veth", 4) },
 	{ "IFLA_INFO_KIND of 16 characters", IFLA_LINKINFO,
-	  { IFLA_INFO_KIND, A_STR, "abcdefghijklmnop", 0 } },
-	{ "IFLA_ALT_IFNAME unterminated", IFLA_PROP_LIST, { IFLA_ALT_IFNAME, A_RAW, "abc", 3 } },
-	{ "IFLA_ALT_IFNAME empty payload", IFLA_PROP_LIST, { IFLA_ALT_IFNAME, A_RAW, "", 0 } },
+	  STR(IFLA_INFO_KIND, "abcdefghijklmnop") },
+	{ "IFLA_ALT_IFNAME unterminated", IFLA_PROP_LIST, RAW(IFLA_ALT_IFNAME, "abc", 3) },
+	{ "IFLA_ALT_IFNAME empty payload", IFLA_PROP_LIST, RAW(IFLA_ALT_IFNAME, "", 0) },
 };
 
 Test(nlmsg, link_bad_attributes)
@@ -330,33 +336,33 @@ static const struct addr_case {
 	uint32_t want_flags;
 } good_addrs[] = {
 	{ "v4 local only", AF_INET, 24, IFA_F_PERMANENT,
-	  { { IFA_LOCAL, A_ADDR, "10.0.0.1" } }, "10.0.0.1", 0, IFA_F_PERMANENT },
+	  { ADDR(IFA_LOCAL, "10.0.0.1") }, "10.0.0.1", 0, IFA_F_PERMANENT },
 	{ "v4 peer before local", AF_INET, 32, 0,
-	  { { IFA_ADDRESS, A_ADDR, "10.0.0.2" }, { IFA_LOCAL, A_ADDR, "10.0.0.1" } },
+	  { ADDR(IFA_ADDRESS, "10.0.0.2"), ADDR(IFA_LOCAL, "10.0.0.1") },
 	  "10.0.0.1", 0, 0 },
 	{ "v4 peer after local", AF_INET, 32, 0,
-	  { { IFA_LOCAL, A_ADDR, "10.0.0.1" }, { IFA_ADDRESS, A_ADDR, "10.0.0.2" } },
+	  { ADDR(IFA_LOCAL, "10.0.0.1"), ADDR(IFA_ADDRESS, "10.0.0.2") },
 	  "10.0.0.1", 0, 0 },
 	{ "v4 IFA_FLAGS replaces ifa_flags", AF_INET, 8, IFA_F_PERMANENT,
-	  { { IFA_LOCAL, A_ADDR, "127.0.0.1" },
-	    { IFA_FLAGS, A_U32, NULL, IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN },
-	    { IFA_PROTO, A_U8, NULL, IFAPROT_KERNEL_LO } },
+	  { ADDR(IFA_LOCAL, "127.0.0.1"),
+	    U32(IFA_FLAGS, IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN),
+	    U8(IFA_PROTO, IFAPROT_KERNEL_LO) },
 	  "127.0.0.1", IFAPROT_KERNEL_LO, IFA_F_NOPREFIXROUTE | IFA_F_MCAUTOJOIN },
 	{ "v4 netd's", AF_INET, 32, 0,
-	  { { IFA_ADDRESS, A_ADDR, "10.0.0.1" }, { IFA_LOCAL, A_ADDR, "10.0.0.1" },
-	    { IFA_LABEL, A_STR, "ve-web" }, { IFA_PROTO, A_U8, NULL, PROTO_NETD } },
+	  { ADDR(IFA_ADDRESS, "10.0.0.1"), ADDR(IFA_LOCAL, "10.0.0.1"),
+	    STR(IFA_LABEL, "ve-web"), U8(IFA_PROTO, PROTO_NETD) },
 	  "10.0.0.1", PROTO_NETD, 0 },
 	{ "v6 address only", AF_INET6, 64, 0,
-	  { { IFA_ADDRESS, A_ADDR, "fd00::1" },
-	    { IFA_FLAGS, A_U32, NULL, IFA_F_PERMANENT | IFA_F_NODAD },
-	    { IFA_PROTO, A_U8, NULL, PROTO_NETD } },
+	  { ADDR(IFA_ADDRESS, "fd00::1"),
+	    U32(IFA_FLAGS, IFA_F_PERMANENT | IFA_F_NODAD),
+	    U8(IFA_PROTO, PROTO_NETD) },
 	  "fd00::1", PROTO_NETD, IFA_F_PERMANENT | IFA_F_NODAD },
 	{ "v6 link-local", AF_INET6, 64, IFA_F_PERMANENT,
-	  { { IFA_ADDRESS, A_ADDR, "fe80::1" }, { IFA_PROTO, A_U8, NULL, IFAPROT_KERNEL_LL } },
+	  { ADDR(IFA_ADDRESS, "fe80::1"), U8(IFA_PROTO, IFAPROT_KERNEL_LL) },
 	  "fe80::1", IFAPROT_KERNEL_LL, IFA_F_PERMANENT },
 	/* A peer address: the kernel sends IFA_LOCAL (ours) and then IFA_ADDRESS (the peer's). */
 	{ "v6 with peer", AF_INET6, 128, 0,
-	  { { IFA_LOCAL, A_ADDR, "fd00::1" }, { IFA_ADDRESS, A_ADDR, "fd00::2" } },
+	  { ADDR(IFA_LOCAL, "fd00::1"), ADDR(IFA_ADDRESS, "fd00::2") },
 	  "fd00::1", 0, 0 },
 };
 
@@ -391,22 +397,22 @@ static const struct bad_addr_case {
 	uint8_t family, prefixlen;
 	struct attr_spec attrs[MAX_ATTRS];
 } bad_addrs[] = {
-	{ "IFA_LOCAL of 3 bytes", AF_INET, 32, { { IFA_LOCAL, A_RAW, "\x0a\0\0", 3 } } },
+	{ "IFA_LOCAL of 3 bytes", AF_INET, 32, { RAW(IFA_LOCAL, "\x0a\0\0", 3) } },
 	{ "v4 IFA_LOCAL of 16 bytes", AF_INET, 32,
-	  { { IFA_LOCAL, A_RAW, "0123456789abcdef", 16 } } },
-	{ "v6 IFA_ADDRESS of 4 bytes", AF_INET6, 64, { { IFA_ADDRESS, A_RAW, "\xfd\0\0\0", 4 } } },
+	  { RAW(IFA_LOCAL, "0123456789abcdef", 16) } },
+	{ "v6 IFA_ADDRESS of 4 bytes", AF_INET6, 64, { RAW(IFA_ADDRESS, "\xfd\0\0\0", 4) } },
 	{ "v6 IFA_LOCAL of 15 bytes", AF_INET6, 64,
-	  { { IFA_LOCAL, A_RAW, "0123456789abcde", 15 } } },
+	  { RAW(IFA_LOCAL, "0123456789abcde", 15) } },
 	{ "IFA_FLAGS of 2 bytes", AF_INET, 32,
-	  { { IFA_LOCAL, A_ADDR, "10.0.0.1" }, { IFA_FLAGS, A_RAW, "\x80\0", 2 } } },
+	  { ADDR(IFA_LOCAL, "10.0.0.1"), RAW(IFA_FLAGS, "\x80\0", 2) } },
 	{ "IFA_PROTO of 4 bytes", AF_INET, 32,
-	  { { IFA_LOCAL, A_ADDR, "10.0.0.1" }, { IFA_PROTO, A_U32, NULL, PROTO_NETD } } },
+	  { ADDR(IFA_LOCAL, "10.0.0.1"), U32(IFA_PROTO, PROTO_NETD) } },
 	{ "IFA_PROTO empty", AF_INET, 32,
-	  { { IFA_LOCAL, A_ADDR, "10.0.0.1" }, { IFA_PROTO, A_RAW, "", 0 } } },
-	{ "v4 prefixlen 33", AF_INET, 33, { { IFA_LOCAL, A_ADDR, "10.0.0.1" } } },
-	{ "v6 prefixlen 129", AF_INET6, 129, { { IFA_ADDRESS, A_ADDR, "fd00::1" } } },
-	{ "family AF_UNSPEC", AF_UNSPEC, 0, { { IFA_LOCAL, A_RAW, "\x0a\0\0\1", 4 } } },
-	{ "family AF_PACKET", 17, 0, { { IFA_LOCAL, A_RAW, "\x0a\0\0\1", 4 } } },
+	  { ADDR(IFA_LOCAL, "10.0.0.1"), RAW(IFA_PROTO, "", 0) } },
+	{ "v4 prefixlen 33", AF_INET, 33, { ADDR(IFA_LOCAL, "10.0.0.1") } },
+	{ "v6 prefixlen 129", AF_INET6, 129, { ADDR(IFA_ADDRESS, "fd00::1") } },
+	{ "family AF_UNSPEC", AF_UNSPEC, 0, { RAW(IFA_LOCAL, "\x0a\0\0\1", 4) } },
+	{ "family AF_PACKET", 17, 0, { RAW(IFA_LOCAL, "\x0a\0\0\1", 4) } },
 };
 
 Test(nlmsg, addr_bad)
@@ -522,41 +528,41 @@ static const struct route_case {
 } good_routes[] = {
 	{ "v4 via gateway",
 	  { AF_INET, 24, RT_TABLE_MAIN, PROTO_NETD, RT_SCOPE_UNIVERSE, RTN_UNICAST, RTNH_F_ONLINK },
-	  { { RTA_TABLE, A_U32, NULL, RT_TABLE_MAIN },
-	    { RTA_DST, A_ADDR, "10.5.0.0" },
-	    { RTA_GATEWAY, A_ADDR, "10.0.0.1" },
-	    { RTA_OIF, A_U32, NULL, 7 },
-	    { RTA_PRIORITY, A_U32, NULL, 100 } },
+	  { U32(RTA_TABLE, RT_TABLE_MAIN),
+	    ADDR(RTA_DST, "10.5.0.0"),
+	    ADDR(RTA_GATEWAY, "10.0.0.1"),
+	    U32(RTA_OIF, 7),
+	    U32(RTA_PRIORITY, 100) },
 	  "10.5.0.0", "10.0.0.1", RT_TABLE_MAIN, 7, 100 },
 	{ "v4 host route, scope link",
 	  { AF_INET, 32, RT_TABLE_MAIN, PROTO_NETD, RT_SCOPE_LINK, RTN_UNICAST, 0 },
-	  { { RTA_TABLE, A_U32, NULL, RT_TABLE_MAIN },
-	    { RTA_DST, A_ADDR, "10.0.0.2" },
-	    { RTA_OIF, A_U32, NULL, 3 } },
+	  { U32(RTA_TABLE, RT_TABLE_MAIN),
+	    ADDR(RTA_DST, "10.0.0.2"),
+	    U32(RTA_OIF, 3) },
 	  "10.0.0.2", NULL, RT_TABLE_MAIN, 3, 0 },
 	{ "v4 table 1000 only in RTA_TABLE",
 	  { AF_INET, 32, RT_TABLE_COMPAT, RTPROT_STATIC, RT_SCOPE_LINK, RTN_UNICAST, 0 },
-	  { { RTA_TABLE, A_U32, NULL, 1000 },
-	    { RTA_DST, A_ADDR, "192.0.2.1" },
-	    { RTA_OIF, A_U32, NULL, 4 } },
+	  { U32(RTA_TABLE, 1000),
+	    ADDR(RTA_DST, "192.0.2.1"),
+	    U32(RTA_OIF, 4) },
 	  "192.0.2.1", NULL, 1000, 4, 0 },
 	{ "v4 no RTA_TABLE: rtm_table",
 	  { AF_INET, 8, RT_TABLE_LOCAL, RTPROT_KERNEL, RT_SCOPE_HOST, RTN_LOCAL, 0 },
-	  { { RTA_DST, A_ADDR, "127.0.0.0" }, { RTA_OIF, A_U32, NULL, 1 } },
+	  { ADDR(RTA_DST, "127.0.0.0"), U32(RTA_OIF, 1) },
 	  "127.0.0.0", NULL, RT_TABLE_LOCAL, 1, 0 },
 	{ "v6 default via link-local",
 	  { AF_INET6, 0, RT_TABLE_MAIN, RTPROT_RA, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0 },
-	  { { RTA_TABLE, A_U32, NULL, RT_TABLE_MAIN },
-	    { RTA_PRIORITY, A_U32, NULL, 1024 },
-	    { RTA_GATEWAY, A_ADDR, "fe80::1" },
-	    { RTA_OIF, A_U32, NULL, 9 },
-	    { RTA_PREF, A_U8, NULL, 0 } },
+	  { U32(RTA_TABLE, RT_TABLE_MAIN),
+	    U32(RTA_PRIORITY, 1024),
+	    ADDR(RTA_GATEWAY, "fe80::1"),
+	    U32(RTA_OIF, 9),
+	    U8(RTA_PREF, 0) },
 	  NULL, "fe80::1", RT_TABLE_MAIN, 9, 1024 },
 	{ "v6 host route",
 	  { AF_INET6, 128, RT_TABLE_MAIN, PROTO_NETD, RT_SCOPE_LINK, RTN_UNICAST, 0 },
-	  { { RTA_TABLE, A_U32, NULL, RT_TABLE_MAIN },
-	    { RTA_DST, A_ADDR, "fd00::2" },
-	    { RTA_OIF, A_U32, NULL, 7 } },
+	  { U32(RTA_TABLE, RT_TABLE_MAIN),
+	    ADDR(RTA_DST, "fd00::2"),
+	    U32(RTA_OIF, 7) },
 	  "fd00::2", NULL, RT_TABLE_MAIN, 7, 0 },
 };
 
@@ -598,21 +604,22 @@ static const struct bad_route_case {
 	struct rt_hdr h;
 	struct attr_spec attrs[MAX_ATTRS];
 } bad_routes[] = {
-	{ "RTA_DST of 3 bytes", { AF_INET, 24, RT_TABLE_MAIN },
-	  { { RTA_DST, A_RAW, "\x0a\0\0", 3 } } },
-	{ "v4 RTA_GATEWAY of 16 bytes", { AF_INET, 0, RT_TABLE_MAIN },
-	  { { RTA_GATEWAY, A_RAW, "0123456789abcdef", 16 } } },
-	{ "v6 RTA_DST of 4 bytes", { AF_INET6, 64, RT_TABLE_MAIN },
-	  { { RTA_DST, A_RAW, "\xfd\0\0\0", 4 } } },
-	{ "RTA_OIF of 2 bytes", { AF_INET, 0, RT_TABLE_MAIN }, { { RTA_OIF, A_RAW, "\x07\0", 2 } } },
-	{ "RTA_TABLE of 1 byte", { AF_INET, 0, RT_TABLE_MAIN },
-	  { { RTA_TABLE, A_U8, NULL, RT_TABLE_MAIN } } },
-	{ "RTA_PRIORITY of 8 bytes", { AF_INET, 0, RT_TABLE_MAIN },
-	  { { RTA_PRIORITY, A_RAW, "\x64\0\0\0\0\0\0\0", 8 } } },
-	{ "v4 dst_len 33", { AF_INET, 33, RT_TABLE_MAIN }, { { RTA_DST, A_ADDR, "10.0.0.0" } } },
-	{ "v6 dst_len 129", { AF_INET6, 129, RT_TABLE_MAIN }, { { RTA_DST, A_ADDR, "fd00::" } } },
-	{ "family AF_UNSPEC", { AF_UNSPEC, 0, RT_TABLE_MAIN }, { { RTA_OIF, A_U32, NULL, 1 } } },
-	{ "family AF_BRIDGE", { AF_BRIDGE, 0, RT_TABLE_MAIN }, { { RTA_OIF, A_U32, NULL, 1 } } },
+#define RT(family, dst_len) { (family), (dst_len), RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0 }
+	{ "RTA_DST of 3 bytes", RT(AF_INET, 24),
+	  { RAW(RTA_DST, "\x0a\0\0", 3) } },
+	{ "v4 RTA_GATEWAY of 16 bytes", RT(AF_INET, 0),
+	  { RAW(RTA_GATEWAY, "0123456789abcdef", 16) } },
+	{ "v6 RTA_DST of 4 bytes", RT(AF_INET6, 64),
+	  { RAW(RTA_DST, "\xfd\0\0\0", 4) } },
+	{ "RTA_OIF of 2 bytes", RT(AF_INET, 0), { RAW(RTA_OIF, "\x07\0", 2) } },
+	{ "RTA_TABLE of 1 byte", RT(AF_INET, 0),
+	  { U8(RTA_TABLE, RT_TABLE_MAIN) } },
+	{ "RTA_PRIORITY of 8 bytes", RT(AF_INET, 0),
+	  { RAW(RTA_PRIORITY, "\x64\0\0\0\0\0\0\0", 8) } },
+	{ "v4 dst_len 33", RT(AF_INET, 33), { ADDR(RTA_DST, "10.0.0.0") } },
+	{ "v6 dst_len 129", RT(AF_INET6, 129), { ADDR(RTA_DST, "fd00::") } },
+	{ "family AF_UNSPEC", RT(AF_UNSPEC, 0), { U32(RTA_OIF, 1) } },
+	{ "family AF_BRIDGE", RT(AF_BRIDGE, 0), { U32(RTA_OIF, 1) } },
 };
 
 Test(nlmsg, route_bad)
@@ -766,6 +773,384 @@ Test(nlmsg, put_addr_roundtrip)
 		cr_expect_eq(out.protocol, cases[i].want_proto_attr ? in.protocol : 0,
 			     "case %s: protocol", cases[i].name);
 		cr_expect_eq(out.flags, cases[i].want_flags, "case %s: flags", cases[i].name);
-		cr_expect(addr_equal_for_test(&out, &in), "case %s", cases[i].name);
 	}
+}
+
+Test(nlmsg, put_route_roundtrip)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		uint8_t family, dst_len, scope, type_in;
+		const char *dst, *gateway;
+		uint32_t table, priority;
+		bool onlink;
+		uint16_t want_nlflags;
+		uint8_t want_rtm_table;
+	} cases[] = {
+		{ "v4 host route", RTM_NEWROUTE, AF_INET, 32, RT_SCOPE_LINK, RTN_UNICAST, "10.0.0.2",
+		  NULL, RT_TABLE_MAIN, 0, false,
+		  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, RT_TABLE_MAIN },
+		{ "v4 default via gateway", RTM_NEWROUTE, AF_INET, 0, RT_SCOPE_UNIVERSE, 0, NULL,
+		  "10.0.0.1", RT_TABLE_MAIN, 100, true,
+		  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, RT_TABLE_MAIN },
+		{ "v6 host route, table 1000", RTM_NEWROUTE, AF_INET6, 128, RT_SCOPE_LINK,
+		  RTN_UNICAST, "fd00::2", NULL, 1000, 0, false,
+		  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, RT_TABLE_UNSPEC },
+		{ "v6 delete default", RTM_DELROUTE, AF_INET6, 0, RT_SCOPE_UNIVERSE, RTN_UNICAST,
+		  NULL, "fd00::1", RT_TABLE_MAIN, 0, false, NLM_F_REQUEST | NLM_F_ACK,
+		  RT_TABLE_MAIN },
+		{ "v4 delete prefix", RTM_DELROUTE, AF_INET, 24, RT_SCOPE_LINK, RTN_UNICAST,
+		  "10.5.0.0", NULL, RT_TABLE_MAIN, 5, false, NLM_F_REQUEST | NLM_F_ACK,
+		  RT_TABLE_MAIN },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_Alignas(8) char buf[NLMSG_BUF_SIZE];
+		struct nl_route in = {
+			.family = cases[i].family,
+			.dst_len = cases[i].dst_len,
+			.protocol = PROTO_NETD,
+			.scope = cases[i].scope,
+			.type = cases[i].type_in,
+			.table = cases[i].table,
+			.oif = 7,
+			.has_gateway = cases[i].gateway != NULL,
+			.priority = cases[i].priority,
+			.onlink = cases[i].onlink,
+		};
+		struct nl_route want, out;
+		struct nlmsghdr *nlh;
+		const struct rtmsg *rtm;
+		int r;
+
+		if (cases[i].dst)
+			in.dst = addr_of(in.family, cases[i].dst);
+		if (cases[i].gateway)
+			in.gateway = addr_of(in.family, cases[i].gateway);
+		want = in;
+		want.type = RTN_UNICAST; /* type 0 means unicast */
+		nlh = nlmsg_put_route(dirty_buf(buf), cases[i].type, &in);
+		rtm = mnl_nlmsg_get_payload(nlh);
+		cr_expect_eq(nlh->nlmsg_type, cases[i].type, "case %s", cases[i].name);
+		cr_expect_eq(nlh->nlmsg_flags, cases[i].want_nlflags, "case %s: flags %#x",
+			     cases[i].name, nlh->nlmsg_flags);
+		cr_expect_eq(rtm->rtm_table, cases[i].want_rtm_table, "case %s: rtm_table",
+			     cases[i].name);
+		cr_expect_eq(rtm->rtm_flags, cases[i].onlink ? RTNH_F_ONLINK : 0,
+			     "case %s: rtm_flags", cases[i].name);
+		cr_expect_eq(rtm->rtm_src_len, 0, "case %s", cases[i].name);
+		cr_expect_eq(rtm->rtm_tos, 0, "case %s", cases[i].name);
+		cr_expect_eq(find_attr(nlh, sizeof(*rtm), RTA_DST) != NULL, cases[i].dst_len > 0,
+			     "case %s: RTA_DST", cases[i].name);
+		r = nlmsg_parse_route(nlh, &out);
+		cr_expect_eq(r, 0, "case %s", cases[i].name);
+		if (r == 0)
+			expect_route_eq(&out, &want, cases[i].name);
+	}
+}
+
+Test(nlmsg, put_link_set)
+{
+	static const struct {
+		const char *name;
+		const char *ifname;
+		unsigned flags, change;
+		int master;
+		unsigned want_flags;
+	} cases[] = {
+		{ "rename, up, enslave", "eth0", IFF_UP, IFF_UP, 5, IFF_UP },
+		{ "down only", NULL, 0, IFF_UP, -1, 0 },
+		{ "flags outside change are dropped", NULL, IFF_UP | IFF_NOARP, IFF_UP, -1, IFF_UP },
+		{ "release from master", NULL, IFF_UP, IFF_UP, 0, IFF_UP },
+		{ "rename only", "ve-a", 0, 0, -1, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_Alignas(8) char buf[NLMSG_BUF_SIZE];
+		struct nlmsghdr *nlh = nlmsg_put_link_set(dirty_buf(buf), 9, cases[i].ifname,
+							  cases[i].flags, cases[i].change,
+							  cases[i].master);
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+		const struct nlattr *name = find_attr(nlh, sizeof(*ifi), IFLA_IFNAME);
+		const struct nlattr *master = find_attr(nlh, sizeof(*ifi), IFLA_MASTER);
+		struct nl_link l = {};
+
+		cr_expect_eq(nlh->nlmsg_type, RTM_NEWLINK, "case %s", cases[i].name);
+		/* Never NLM_F_CREATE: a typo'd ifindex must fail, not make a link. */
+		cr_expect_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK, "case %s: flags %#x",
+			     cases[i].name, nlh->nlmsg_flags);
+		cr_expect_eq(ifi->ifi_family, AF_UNSPEC, "case %s", cases[i].name);
+		cr_expect_eq(ifi->ifi_index, 9, "case %s", cases[i].name);
+		cr_expect_eq(ifi->ifi_flags, cases[i].want_flags, "case %s", cases[i].name);
+		cr_expect_eq(ifi->ifi_change, cases[i].change, "case %s", cases[i].name);
+		cr_expect_eq(name != NULL, cases[i].ifname != NULL, "case %s: IFLA_IFNAME",
+			     cases[i].name);
+		if (name)
+			cr_expect_str_eq(mnl_attr_get_str(name), cases[i].ifname, "case %s",
+					 cases[i].name);
+		cr_expect_eq(master != NULL, cases[i].master >= 0, "case %s: IFLA_MASTER",
+			     cases[i].name);
+		if (master)
+			cr_expect_eq(mnl_attr_get_u32(master), (uint32_t)cases[i].master,
+				     "case %s", cases[i].name);
+		/* With a name it is also a link message the parser reads back. */
+		if (cases[i].ifname) {
+			cr_expect_eq(nlmsg_parse_link(nlh, &l), 0, "case %s", cases[i].name);
+			cr_expect_str_eq(l.name, cases[i].ifname, "case %s", cases[i].name);
+			cr_expect_eq(l.ifindex, 9, "case %s", cases[i].name);
+			cr_expect_eq(l.flags, cases[i].want_flags, "case %s", cases[i].name);
+			cr_expect_eq(l.master, cases[i].master < 0 ? 0 : cases[i].master,
+				     "case %s", cases[i].name);
+			nl_link_done(&l);
+		}
+	}
+}
+
+Test(nlmsg, put_dump)
+{
+	static const struct {
+		const char *name;
+		uint16_t type;
+		uint8_t family;
+		size_t hdrlen, attrlen;
+	} cases[] = {
+		{ "links", RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), 8 },
+		{ "v6 addresses", RTM_GETADDR, AF_INET6, sizeof(struct ifaddrmsg), 0 },
+		{ "v4 routes", RTM_GETROUTE, AF_INET, sizeof(struct rtmsg), 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_Alignas(8) char buf[NLMSG_BUF_SIZE];
+		struct nlmsghdr *nlh = nlmsg_put_dump(dirty_buf(buf), cases[i].type,
+						      cases[i].family);
+		const uint8_t *family = mnl_nlmsg_get_payload(nlh);
+
+		cr_expect_eq(nlh->nlmsg_type, cases[i].type, "case %s", cases[i].name);
+		cr_expect_eq(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP, "case %s: flags %#x",
+			     cases[i].name, nlh->nlmsg_flags);
+		cr_expect_eq(nlh->nlmsg_len, NLMSG_HDRLEN + cases[i].hdrlen + cases[i].attrlen,
+			     "case %s: length %u", cases[i].name, nlh->nlmsg_len);
+		cr_expect_eq(*family, cases[i].family, "case %s", cases[i].name);
+		/* Strict checking rejects a dump request with anything set in the header. */
+		for (size_t b = 1; b < cases[i].hdrlen; b++)
+			cr_expect_eq(family[b], 0, "case %s: header byte %zu", cases[i].name, b);
+		if (cases[i].type == RTM_GETLINK) {
+			const struct nlattr *a = find_attr(nlh, cases[i].hdrlen, IFLA_EXT_MASK);
+
+			cr_expect(a && mnl_attr_get_u32(a) == RTEXT_FILTER_SKIP_STATS,
+				  "case %s: IFLA_EXT_MASK", cases[i].name);
+		}
+	}
+}
+
+/* ---- NLMSG_ERROR ---------------------------------------------------------------------- */
+
+/* A request to echo: an RTM_NEWADDR of nlmsg_len 16 + 8 + extra bytes (odd lengths allowed). */
+static struct nlmsghdr *put_request(void *buf, size_t extra)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = 42;
+	nlh->nlmsg_pid = 4711;
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = 32;
+	ifa->ifa_index = 9999;
+	memset((char *)buf + nlh->nlmsg_len, 0x11, extra);
+	nlh->nlmsg_len += (uint32_t)extra;
+	return nlh;
+}
+
+/*
+ * NLMSG_ERROR as the kernel builds it (netlink_ack): nlmsgerr with the request's header, the
+ * rest of the request when not capped (padded to 4 bytes), then the TLVs.
+ */
+static struct nlmsghdr *put_error(void *buf, int error, uint16_t flags, const struct nlmsghdr *req,
+				  const char *msg, bool offs)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsgerr *err;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = req->nlmsg_seq;
+	nlh->nlmsg_pid = req->nlmsg_pid;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	err->error = error;
+	err->msg = *req;
+	if (!(flags & NLM_F_CAPPED)) {
+		size_t rest = req->nlmsg_len - NLMSG_HDRLEN;
+		char *p = mnl_nlmsg_put_extra_header(nlh, rest);
+
+		memcpy(p, (const char *)req + NLMSG_HDRLEN, rest);
+	}
+	if (msg)
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, msg);
+	if (offs)
+		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 24);
+	return nlh;
+}
+
+Test(nlmsg, error_decoding)
+{
+	static const struct {
+		const char *name;
+		int error;
+		uint16_t flags;
+		size_t req_extra;
+		const char *msg;
+		bool offs;
+		const char *want_msg;
+		uint32_t want_offset;
+	} cases[] = {
+		{ "capped with extack", -EEXIST, NLM_F_ACK_TLVS | NLM_F_CAPPED, 0,
+		  "File exists test", true, "File exists test", 24 },
+		{ "uncapped with extack", -EEXIST, NLM_F_ACK_TLVS, 12, "File exists test", true,
+		  "File exists test", 24 },
+		{ "uncapped, request of odd length", -EINVAL, NLM_F_ACK_TLVS, 7, "odd", true, "odd",
+		  24 },
+		{ "uncapped, message only", -ENODEV, NLM_F_ACK_TLVS, 4, "Device not found", false,
+		  "Device not found", 0 },
+		{ "ACK", 0, NLM_F_CAPPED, 0, NULL, false, "", 0 },
+		{ "error without TLVs", -ENODEV, 0, 8, NULL, false, "", 0 },
+		{ "TLVs ignored without NLM_F_ACK_TLVS", -EPERM, NLM_F_CAPPED, 0, "ignored", true,
+		  "", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_Alignas(8) char req_buf[256], buf[BUFSZ];
+		const struct nlmsghdr *req = put_request(req_buf, cases[i].req_extra);
+		struct nlmsghdr *nlh = put_error(buf, cases[i].error, cases[i].flags, req,
+						 cases[i].msg, cases[i].offs);
+		struct nlmsghdr *m = dup_exact(nlh, nlh->nlmsg_len);
+		struct nl_err e;
+		int r;
+
+		memset(&e, 0x5a, sizeof(e));
+		r = nl_parse_error(m, m->nlmsg_len, &e);
+		cr_expect_eq(r, cases[i].error, "case %s: %d", cases[i].name, r);
+		cr_expect_eq(e.error, cases[i].error, "case %s", cases[i].name);
+		cr_expect_str_eq(e.msg, cases[i].want_msg, "case %s", cases[i].name);
+		cr_expect_eq(e.offset, cases[i].want_offset, "case %s", cases[i].name);
+		/* reterr is optional. */
+		cr_expect_eq(nl_parse_error(m, m->nlmsg_len, NULL), cases[i].error, "case %s",
+			     cases[i].name);
+		free(m);
+	}
+}
+
+Test(nlmsg, error_extack_truncated)
+{
+	_Alignas(8) char req_buf[256], buf[BUFSZ];
+	const struct nlmsghdr *req = put_request(req_buf, 0);
+	struct nlmsghdr *nlh = put_error(buf, -EEXIST, NLM_F_ACK_TLVS | NLM_F_CAPPED, req,
+					 "File exists test", true);
+	size_t n_ok = 0;
+
+	for (size_t len = NLMSG_HDRLEN; len <= nlh->nlmsg_len; len++) {
+		struct nlmsghdr *m = dup_exact(nlh, len);
+		struct nl_err e = {};
+		int r = nl_parse_error(m, len, &e);
+
+		cr_expect(r == -EEXIST || r == -EBADMSG, "length %zu: %d", len, r);
+		if (r == -EEXIST) {
+			n_ok++;
+			cr_expect(streq(e.msg, "") || streq(e.msg, "File exists test"),
+				  "length %zu: msg \"%s\"", len, e.msg);
+			cr_expect(e.offset == 0 || e.offset == 24, "length %zu", len);
+		}
+		/* A datagram shorter than the message claims is malformed. */
+		if (len > NLMSG_HDRLEN)
+			cr_expect_eq(nl_parse_error(nlh, len - 1, &e), -EBADMSG, "length %zu", len);
+		free(m);
+	}
+	cr_expect_geq(n_ok, 2);
+}
+
+Test(nlmsg, error_bad)
+{
+	static const struct {
+		const char *name;
+		int error;
+		uint16_t flags, type;
+		uint32_t echoed_len; /* 0: as built */
+		size_t len;          /* 0: as built */
+		struct attr_spec tlv;
+	} cases[] = {
+		{ .name = "shorter than struct nlmsgerr", .error = -EEXIST, .type = NLMSG_ERROR,
+		  .len = NLMSG_HDRLEN + sizeof(struct nlmsgerr) - 4 },
+		{ .name = "not NLMSG_ERROR", .error = -EEXIST, .type = NLMSG_DONE },
+		{ .name = "positive error", .error = 5, .type = NLMSG_ERROR },
+		{ .name = "error below -4095", .error = -5000, .type = NLMSG_ERROR },
+		{ .name = "echoed request longer than the message", .error = -EEXIST,
+		  .flags = NLM_F_ACK_TLVS, .type = NLMSG_ERROR, .echoed_len = 1000 },
+		{ .name = "echoed request shorter than a header", .error = -EEXIST,
+		  .flags = NLM_F_ACK_TLVS, .type = NLMSG_ERROR, .echoed_len = 8 },
+		{ .name = "ATTR_MSG unterminated", .error = -EEXIST,
+		  .flags = NLM_F_ACK_TLVS | NLM_F_CAPPED, .type = NLMSG_ERROR,
+		  .tlv = RAW(NLMSGERR_ATTR_MSG, "abc", 3) },
+		{ .name = "ATTR_OFFS of 2 bytes", .error = -EEXIST,
+		  .flags = NLM_F_ACK_TLVS | NLM_F_CAPPED, .type = NLMSG_ERROR,
+		  .tlv = RAW(NLMSGERR_ATTR_OFFS, "\x18\0", 2) },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_Alignas(8) char req_buf[256], buf[BUFSZ];
+		const struct nlmsghdr *req = put_request(req_buf, 4);
+		struct nlmsghdr *nlh = put_error(buf, cases[i].error, cases[i].flags, req, NULL,
+						 false);
+		struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+		struct nlmsghdr *m;
+		struct nl_err e, before;
+
+		put_attr(nlh, AF_UNSPEC, &cases[i].tlv);
+		nlh->nlmsg_type = cases[i].type;
+		if (cases[i].echoed_len)
+			err->msg.nlmsg_len = cases[i].echoed_len;
+		m = dup_exact(nlh, cases[i].len ? cases[i].len : nlh->nlmsg_len);
+		memset(&e, 0x5a, sizeof(e));
+		before = e;
+		cr_expect_eq(nl_parse_error(m, m->nlmsg_len, &e), -EBADMSG, "case %s",
+			     cases[i].name);
+		cr_expect_eq(memcmp(&e, &before, sizeof(e)), 0, "case %s: *reterr changed",
+			     cases[i].name);
+		free(m);
+	}
+}
+
+/* ---- fuzz corpus ---------------------------------------------------------------------- */
+
+/* Every input libFuzzer kept (crashers included, once fixed) runs through its entry again. */
+Test(nlmsg, fuzz_corpus_replay)
+{
+	const char *srcdir = getenv("SRCDIR");
+	char dirpath[512], path[1024];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(dirpath, sizeof(dirpath), "%s/tests/fuzz/corpus/nlmsg", srcdir ? srcdir : ".");
+	d = opendir(dirpath);
+	cr_assert_not_null(d, "cannot open %s", dirpath);
+	while ((de = readdir(d))) {
+		static uint8_t data[1 << 16];
+		size_t size;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		f = fopen(path, "re");
+		cr_assert_not_null(f, "%s", path);
+		size = fread(data, 1, sizeof(data), f);
+		cr_expect_not(ferror(f), "%s", path);
+		fclose(f);
+		cr_expect_eq(LLVMFuzzerTestOneInput(data, size), 0, "%s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	cr_expect_geq(n, 5, "corpus in %s too small", dirpath);
 }
