@@ -165,6 +165,7 @@ static int run(const struct args *a, struct conf *conf)
 		conf_free(conf);
 		return log_error_errno(r, "Failed to create the event loop");
 	}
+	notify_attach(e);
 	r = manager_new(e, conf, a->state_dir, a->rcvbuf, &m);
 	if (r < 0) {
 		conf_free(conf);
@@ -186,6 +187,7 @@ static int run(const struct args *a, struct conf *conf)
 		log_error_errno(r, "Event loop failed");
 out:
 	manager_free(m);
+	notify_detach();
 	sd_event_unref(e);
 	return r;
 }

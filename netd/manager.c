@@ -494,7 +494,21 @@ static void record_failure(struct cache_link *cl, const struct op *op, const str
 		ep->error = NULL;
 }
 
-void manager_op_done(struct manager *m, struct netns *ns, const struct op *op,
+/*
+ * A refusal that the world has since overtaken is no failure: enslaving to a bridge that was
+ * deleted meanwhile (its ports are released before the bridge itself goes) is replanned.
+ */
+static bool op_overtaken(const struct manager *m, const struct op *op)
+{
+	const struct cache_link *br;
+
+	if (op->type != OP_LINK_SET || op->link.master <= 0)
+		return false;
+	br = cache_get(&m->host->cache, op->link.master);
+	return !br || strcmp(br->link.kind, "bridge") != 0;
+}
+
+void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, bool seen,
 		     const struct nl_err *err)
 {
 	struct cache_link *cl = cache_get(&ns->cache, op->ifindex);
@@ -504,9 +518,9 @@ void manager_op_done(struct manager *m, struct netns *ns, const struct op *op,
 		return; /* the link went away meanwhile; its removal was handled */
 	if (cl->inflight)
 		cl->inflight--;
-	if (r < 0)
+	if (r < 0 && !op_overtaken(m, op))
 		record_failure(cl, op, err, r);
-	else if (apply_to_cache(cl, op) < 0)
+	else if (r >= 0 && !seen && apply_to_cache(cl, op) < 0)
 		manager_request_resync(m, ns);
 	manager_mark_dirty(m, cl);
 }

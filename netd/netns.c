@@ -39,6 +39,31 @@ static bool has_ipv4_addr(const struct cache_link *cl)
 	return false;
 }
 
+/* Kinds of op an event about (ifindex, object) answers: link ops, or address/route ops. */
+static bool op_matches(const struct op *op, int ifindex, const struct nl_addr *a,
+		       const struct nl_route *r)
+{
+	if (op->ifindex != ifindex)
+		return false;
+	switch (op->type) {
+	case OP_LINK_SET:
+		return !a && !r;
+	case OP_ADDR_ADD:
+	case OP_ADDR_DEL:
+		return a && addr_equal(&op->addr, a);
+	default:
+		return r && route_equal(&op->route, r);
+	}
+}
+
+static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
+			 const struct nl_route *r)
+{
+	for (size_t i = 0; i < ns->n_inflight; i++)
+		if (op_matches(&ns->inflight[i].op, ifindex, a, r))
+			ns->inflight[i].seen = true;
+}
+
 static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 {
 	struct nl_link l;
@@ -61,6 +86,7 @@ static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 		nl_link_done(&l);
 		return 0;
 	}
+	inflight_saw(ns, l.ifindex, NULL, NULL);
 	cl = cache_link_update(ns->cur, &l, &is_new);
 	nl_link_done(&l);
 	if (!cl)
@@ -87,6 +113,7 @@ static int on_addr(struct netns *ns, const struct nlmsghdr *nlh)
 	r = nlmsg_parse_addr(nlh, &a);
 	if (r < 0)
 		return r;
+	inflight_saw(ns, a.ifindex, &a, NULL);
 	cl = cache_get(ns->cur, a.ifindex);
 	if (!cl)
 		return 0;
@@ -112,6 +139,7 @@ static int on_route(struct netns *ns, const struct nlmsghdr *nlh)
 		return r;
 	if (!cache_route_relevant(&rt))
 		return 0;
+	inflight_saw(ns, rt.oif, NULL, &rt);
 	cl = cache_get(ns->cur, rt.oif);
 	if (!cl)
 		return 0;
@@ -295,12 +323,12 @@ int netns_queue(struct netns *ns, const struct op *op)
 }
 
 /* ACKs come back in request order, so the match is nearly always the oldest entry. */
-static int inflight_take(struct netns *ns, uint32_t seq, struct op *ret)
+static int inflight_take(struct netns *ns, uint32_t seq, struct inflight *ret)
 {
 	for (size_t i = 0; i < ns->n_inflight; i++) {
 		if (ns->inflight[i].seq != seq)
 			continue;
-		*ret = ns->inflight[i].op;
+		*ret = ns->inflight[i];
 		memmove(ns->inflight + i, ns->inflight + i + 1,
 			(ns->n_inflight - i - 1) * sizeof(ns->inflight[0]));
 		ns->n_inflight--;
@@ -312,20 +340,20 @@ static int inflight_take(struct netns *ns, uint32_t seq, struct op *ret)
 static void on_ack(struct netns *ns, const struct nlmsghdr *nlh)
 {
 	struct nl_err err = {};
-	struct op op;
+	struct inflight in;
 	int r;
 
 	/* Only replies to our own port and to a request we still wait for count. */
 	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != ns->req->portid)
 		return;
-	if (inflight_take(ns, nlh->nlmsg_seq, &op) < 0) {
+	if (inflight_take(ns, nlh->nlmsg_seq, &in) < 0) {
 		log_debug("netlink: reply with unknown sequence number %u, ignoring", nlh->nlmsg_seq);
 		return;
 	}
 	r = nl_parse_error(nlh, nlh->nlmsg_len, &err);
 	if (r == -EBADMSG && err.error == 0)
 		err.error = r;
-	manager_op_done(ns->m, ns, &op, &err);
+	manager_op_done(ns->m, ns, &in.op, in.seen, &err);
 }
 
 static int read_acks(struct netns *ns)

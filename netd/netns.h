@@ -20,6 +20,9 @@ struct manager;
 struct inflight {
 	uint32_t seq;
 	struct op op;
+	/* An event about the op's object arrived after it was sent: the cache is already at
+	 * least as new as the op, so its ACK must not overwrite it. */
+	bool seen;
 };
 
 struct netns {

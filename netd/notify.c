@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "util.h"
 
 static int notify_address(struct sockaddr_un *sa, socklen_t *ret_len)
 {
@@ -35,28 +36,77 @@ static int notify_address(struct sockaddr_un *sa, socklen_t *ret_len)
 	return 1;
 }
 
+static struct {
+	int fd;               /* connected to $NOTIFY_SOCKET, -1 until first use */
+	sd_event *event;      /* borrowed: the loop that retries a held-back update */
+	sd_event_source *out; /* owned: EPOLLOUT watch while an update is held back */
+	char *pending;        /* owned: the latest STATUS= that did not fit */
+} notifier = { .fd = -1 };
+
 /* Connected, so poll(POLLOUT) reports room in the receiver's queue. */
 static int notify_fd(void)
 {
-	static int fd = -1;
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
 	int r;
 
-	if (fd >= 0)
-		return fd;
+	if (notifier.fd >= 0)
+		return notifier.fd;
 	r = notify_address(&sa, &salen);
 	if (r <= 0)
 		return r < 0 ? r : -ENOENT;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
+	notifier.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (notifier.fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
+	if (connect(notifier.fd, (struct sockaddr *)&sa, salen) < 0) {
 		r = -errno;
-		fd = safe_close(fd);
+		notifier.fd = safe_close(notifier.fd);
 		return r;
 	}
-	return fd;
+	return notifier.fd;
+}
+
+static int on_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	_cleanup_free_ char *text = TAKE_PTR(notifier.pending);
+
+	(void)sd_event_source_set_enabled(notifier.out, SD_EVENT_OFF);
+	if (text)
+		(void)notify_send(text, false);
+	return 0;
+}
+
+/* Keep only the newest update; send it when the receiver has room again. */
+static int hold_back(int fd, const char *text)
+{
+	char *copy = strdup(text);
+	int r;
+
+	if (!copy)
+		return -ENOMEM;
+	free(notifier.pending);
+	notifier.pending = copy;
+	if (!notifier.event)
+		return -EAGAIN;
+	if (!notifier.out) {
+		r = sd_event_add_io(notifier.event, &notifier.out, fd, EPOLLOUT, on_writable, NULL);
+		if (r < 0)
+			return r;
+	}
+	return sd_event_source_set_enabled(notifier.out, SD_EVENT_ONESHOT);
+}
+
+void notify_attach(sd_event *event)
+{
+	notifier.event = event;
+}
+
+void notify_detach(void)
+{
+	notifier.out = sd_event_source_disable_unref(notifier.out);
+	free(notifier.pending);
+	notifier.pending = NULL;
+	notifier.event = NULL;
 }
 
 int notify_send(const char *text, bool state_change)
@@ -68,11 +118,20 @@ int notify_send(const char *text, bool state_change)
 	fd = notify_fd();
 	if (fd < 0)
 		return log_debug_errno(fd, "Cannot reach $NOTIFY_SOCKET");
+	if (!state_change && notifier.pending)
+		return hold_back(fd, text); /* keep the order: the older one goes first */
+	if (state_change) {
+		/* READY=1 and friends carry the current STATUS=: an older held-back one is moot. */
+		free(notifier.pending);
+		notifier.pending = NULL;
+	}
 	for (;;) {
 		if (send(fd, text, strlen(text), MSG_NOSIGNAL) >= 0)
 			return 0;
 		r = -errno;
-		if (r != -EAGAIN || !state_change)
+		if (r == -EAGAIN && !state_change)
+			return hold_back(fd, text);
+		if (r != -EAGAIN)
 			break;
 		if (poll(&(struct pollfd){ .fd = fd, .events = POLLOUT }, 1, 1000) <= 0)
 			break;

@@ -255,6 +255,12 @@ Test(netd, restart_adopts_without_changes)
 	netd_start(CT_X, NULL);
 	ct_add("x", false, true);
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	/* the kernel reports operstate changes up to a second late (linkwatch): let them land
+	 * before the capture, so it holds only what the restart does */
+	watch_ns(NULL);
+	watch_ns("x");
+	wait_cond(WAIT_MS, "ip -j link show dev ve-x | jq -e '.[0].operstate == \"UP\"' >/dev/null"
+			   " && ip -n x -j link show dev eth0 | jq -e '.[0].operstate == \"UP\"' >/dev/null");
 	netd_stop();
 
 	struct monitor *mh = monitor_start(NULL), *mx = monitor_start("x");

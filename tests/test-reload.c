@@ -39,7 +39,8 @@ static struct netd_status start_xy(const char *conf)
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	if (strstr(conf, "[Container y]"))
 		wait_state(STATE_DIR, "y", "configured", WAIT_MS);
-	return netd_wait_counter("pending", 0, WAIT_MS);
+	/* STATUS= follows the state files: wait for the one that counts them all */
+	return netd_wait_counter("configured", strstr(conf, "[Container y]") ? 2 : 1, WAIT_MS);
 }
 
 /* Lines of text that mention word. */
