@@ -195,56 +195,39 @@ int nl_parse_error(const struct nlmsghdr *nlh, size_t len, struct nl_err *reterr
 	return e.error;
 }
 
-struct dump_ctx {
-	nl_msg_cb cb;
-	void *userdata;
-	bool interrupted;
-	int error;
-};
-
-static int dump_data_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * Handle one message of a dump. Returns 1 when the dump is complete, 0 to go on, or a
+ * negative error. Messages of another sequence number are leftovers of an earlier dump that
+ * was abandoned; they are skipped.
+ */
+static int dump_message(struct nl_sock *nl, const struct nlmsghdr *nlh, uint32_t seq,
+			nl_msg_cb cb, void *userdata, bool *interrupted)
 {
-	struct dump_ctx *d = data;
-	int r;
-
+	if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid)
+		return 0;
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->interrupted = true;
-	r = d->cb(nlh, d->userdata);
-	if (r < 0) {
-		d->error = r;
-		return MNL_CB_ERROR;
+		*interrupted = true;
+	switch (nlh->nlmsg_type) {
+	case NLMSG_DONE:
+		return 1;
+	case NLMSG_ERROR: {
+		int r = nl_parse_error(nlh, nlh->nlmsg_len, NULL);
+
+		return r < 0 ? r : -EBADMSG;
 	}
-	return MNL_CB_OK;
-}
-
-static int dump_error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *d = data;
-	int r = nl_parse_error(nlh, nlh->nlmsg_len, NULL);
-
-	d->error = r < 0 ? r : -EBADMSG;
-	return MNL_CB_ERROR;
-}
-
-static int dump_done_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *d = data;
-
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->interrupted = true;
-	return MNL_CB_STOP;
+	case NLMSG_NOOP:
+		return 0;
+	default:
+		return cb(nlh, userdata);
+	}
 }
 
 int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata)
 {
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = dump_error_cb,
-		[NLMSG_DONE] = dump_done_cb,
-	};
-	struct dump_ctx d = { .cb = cb, .userdata = userdata };
 	_cleanup_free_ char *buf = NULL;
 	const size_t bufsz = 1 << 16;
-	int r;
+	bool interrupted = false;
+	int r, first_error = 0;
 
 	buf = malloc(bufsz);
 	if (!buf)
@@ -257,18 +240,27 @@ int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userda
 
 	for (;;) {
 		ssize_t n = nl_recv(nl, buf, bufsz);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		int left = (int)n;
 
 		if (n < 0)
 			return (int)n;
-		r = mnl_cb_run2(buf, n, req->nlmsg_seq, nl->portid, dump_data_cb, &d, ctl,
-				ARRAY_SIZE(ctl));
-		if (r == MNL_CB_STOP)
-			break;
-		if (r < 0)
-			return d.error ? d.error : -errno;
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			r = dump_message(nl, nlh, req->nlmsg_seq, cb, userdata, &interrupted);
+			if (r == 1)
+				goto done;
+			/* Read on to the end even after a failure, so no leftovers stay queued. */
+			if (r < 0 && !first_error)
+				first_error = r;
+			if (r < 0 && nlh->nlmsg_type == NLMSG_ERROR)
+				return first_error;
+		}
 	}
+done:
+	if (first_error)
+		return first_error;
 	/* A torn dump must never be reconciled against: the caller redoes it. */
-	return d.interrupted ? -EINTR : 0;
+	return interrupted ? -EINTR : 0;
 }
 
 int nl_talk(struct nl_sock *nl, struct nlmsghdr *req, struct nl_err *reterr)

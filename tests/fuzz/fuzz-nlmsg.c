@@ -69,7 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	left = (int)size;
-	for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+	/* mnl_nlmsg_ok() casts nlmsg_len to int: above INT_MAX it passes, and mnl_nlmsg_next()
+	 * aligns 0xffffffff to 0 and never moves on. Only the kernel's datagrams reach netd's own
+	 * loops, but here the bytes are anyone's. */
+	for (nlh = buf; mnl_nlmsg_ok(nlh, left) && nlh->nlmsg_len <= (uint32_t)left;
+	     nlh = mnl_nlmsg_next(nlh, &left))
 		fuzz_nlmsg_one(nlh);
 	free(buf);
 	return 0;
