@@ -20,7 +20,7 @@ PKGS := libmnl libsystemd
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -DNETD_VERSION=\"$(VERSION)\" -Iproto
+CPPFLAGS += -D_GNU_SOURCE -DNETD_VERSION=\"$(VERSION)\" -Iproto -Inetd
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 $(WARN)
 
@@ -57,21 +57,35 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 all: $(LIBPROTO) $(NETD)
 
-$(B)/%.o: %.c $(wildcard proto/*.h netd/*.h tests/*.h)
+# V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-6s %s\n'
+endif
+
+$(B)/%.o: %.c $(wildcard proto/*.h netd/*.h tests/*.h tests/fuzz/*.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBPROTO): $(PROTO_OBJ)
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(LIBNETD): $(NETD_LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(NETD): $(B)/netd/main.o $(LIBNETD) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test-%: $(B)/tests/test-%.o $(HARNESS_OBJ) $(LIBNETD) $(LIBPROTO)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
 
 tests: $(TEST_BINS) $(NETD)
 

@@ -187,7 +187,12 @@ int nl_parse_error(const struct nlmsghdr *nlh, size_t len, struct nl_err *reterr
 		/* An echoed nlmsg_len below a header wraps hlen round to something small. */
 		if (hlen < sizeof(*err) || hlen > nlh->nlmsg_len - NLMSG_HDRLEN)
 			return -EBADMSG;
-		if (mnl_attr_parse(nlh, hlen, extack_attr_cb, &e) < 0)
+		/* The TLVs start 4-byte aligned; stop at nlmsg_len, not at its aligned end. */
+		hlen = MNL_ALIGN(hlen);
+		if (hlen < nlh->nlmsg_len - NLMSG_HDRLEN &&
+		    mnl_attr_parse_payload((const char *)err + hlen,
+					   nlh->nlmsg_len - NLMSG_HDRLEN - hlen, extack_attr_cb,
+					   &e) < 0)
 			return -EBADMSG;
 	}
 	if (reterr)
@@ -246,6 +251,9 @@ int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userda
 		if (n < 0)
 			return (int)n;
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			/* A failed callback aborts: read to the end, but call it no more. */
+			if (first_error && nlh->nlmsg_type >= NLMSG_MIN_TYPE)
+				continue;
 			r = dump_message(nl, nlh, req->nlmsg_seq, cb, userdata, &interrupted);
 			if (r == 1)
 				goto done;

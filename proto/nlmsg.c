@@ -52,7 +52,19 @@ static int attr_addr(const struct nlattr *a, uint8_t family, union in_addr_union
 struct parse_ctx {
 	void *out;
 	int error;
+	bool seen_local; /* addresses: IFA_LOCAL was there */
 };
+
+/*
+ * The attributes after a fixed header of hdrlen bytes (a multiple of 4, already checked to
+ * fit). Not mnl_attr_parse(): it walks up to NLMSG_ALIGN(nlmsg_len), so an attribute may run
+ * up to 3 bytes past a datagram whose last message has an unaligned length.
+ */
+static int parse_attrs(const struct nlmsghdr *nlh, size_t hdrlen, mnl_attr_cb_t cb, void *data)
+{
+	return mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + hdrlen,
+				      nlh->nlmsg_len - NLMSG_HDRLEN - hdrlen, cb, data);
+}
 
 static int linkinfo_cb(const struct nlattr *a, void *data)
 {
@@ -150,7 +162,7 @@ int nlmsg_parse_link(const struct nlmsghdr *nlh, struct nl_link *ret)
 	l.family = ifi->ifi_family;
 	l.ifindex = ifi->ifi_index;
 	l.flags = ifi->ifi_flags;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_cb, &c) < 0 || l.ifindex <= 0 || !l.name[0]) {
+	if (parse_attrs(nlh, sizeof(*ifi), link_cb, &c) < 0 || l.ifindex <= 0 || !l.name[0]) {
 		nl_link_done(&l);
 		return c.error < 0 ? c.error : -EBADMSG;
 	}
@@ -166,12 +178,16 @@ static int addr_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case IFA_ADDRESS:
-		/* IPv4 puts the peer in IFA_ADDRESS on point-to-point links: IFA_LOCAL wins. */
-		if (ad->family == AF_INET6)
+		/*
+		 * With a peer, IFA_ADDRESS is the peer's and IFA_LOCAL ours, in both families (IPv6
+		 * sends IFA_LOCAL first): IFA_LOCAL wins. IPv4 always sends IFA_LOCAL.
+		 */
+		if (ad->family == AF_INET6 && !c->seen_local)
 			c->error = attr_addr(a, ad->family, &ad->addr);
 		break;
 	case IFA_LOCAL:
 		c->error = attr_addr(a, ad->family, &ad->addr);
+		c->seen_local = true;
 		break;
 	case IFA_FLAGS:
 		c->error = attr_u32(a, &v);
@@ -204,7 +220,7 @@ int nlmsg_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *ret)
 	ad.flags = ifa->ifa_flags;
 	if (ad.prefixlen > (ad.family == AF_INET ? 32 : 128))
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_cb, &c) < 0)
+	if (parse_attrs(nlh, sizeof(*ifa), addr_cb, &c) < 0)
 		return c.error < 0 ? c.error : -EBADMSG;
 	*ret = ad;
 	return 0;
@@ -258,7 +274,7 @@ int nlmsg_parse_route(const struct nlmsghdr *nlh, struct nl_route *ret)
 	r.type = rtm->rtm_type;
 	r.table = rtm->rtm_table;
 	r.onlink = rtm->rtm_flags & RTNH_F_ONLINK;
-	if (mnl_attr_parse(nlh, sizeof(*rtm), route_cb, &c) < 0)
+	if (parse_attrs(nlh, sizeof(*rtm), route_cb, &c) < 0)
 		return c.error < 0 ? c.error : -EBADMSG;
 	*ret = r;
 	return 0;

@@ -64,7 +64,7 @@ int nlmsg_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *ret) _must_chec
 int nlmsg_parse_route(const struct nlmsghdr *nlh, struct nl_route *ret) _must_check_;
 
 /*
- * Builders. Each writes one message at buf (at least NLMSG_GOODSIZE bytes) and returns its
+ * Builders. Each writes one message at buf (at least NLMSG_BUF_SIZE bytes) and returns its
  * header; the caller sets nlmsg_seq. Requests carry NLM_F_REQUEST | NLM_F_ACK.
  */
 #define NLMSG_BUF_SIZE 1024

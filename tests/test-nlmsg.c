@@ -296,7 +296,8 @@ Test(nlmsg, link_truncated)
 				  "length %zu", len);
 			cr_expect_leq(l.n_altnames, want.n_altnames, "length %zu", len);
 			for (size_t i = 0; i < l.n_altnames && i < want.n_altnames; i++)
-				cr_expect_str_eq(l.altnames[i], want.altnames[i], "length %zu", len);
+				cr_expect_str_eq(l.altnames[i], want.altnames[i], "length %zu",
+						 len);
 			nl_link_done(&l);
 		}
 		free(m);
@@ -604,7 +605,8 @@ static const struct bad_route_case {
 	struct rt_hdr h;
 	struct attr_spec attrs[MAX_ATTRS];
 } bad_routes[] = {
-#define RT(family, dst_len) { (family), (dst_len), RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0 }
+#define RT(family, dst_len) \
+	{ (family), (dst_len), RT_TABLE_MAIN, 0, RT_SCOPE_UNIVERSE, RTN_UNICAST, 0 }
 	{ "RTA_DST of 3 bytes", RT(AF_INET, 24),
 	  { RAW(RTA_DST, "\x0a\0\0", 3) } },
 	{ "v4 RTA_GATEWAY of 16 bytes", RT(AF_INET, 0),
@@ -671,8 +673,8 @@ Test(nlmsg, route_truncated)
 				n_ok++;
 				cr_expect_eq(r.family, want.family, "case %s: length %zu", c->name,
 					     len);
-				cr_expect_eq(r.dst_len, want.dst_len, "case %s: length %zu", c->name,
-					     len);
+				cr_expect_eq(r.dst_len, want.dst_len, "case %s: length %zu",
+					     c->name, len);
 				cr_expect(r.oif == 0 || r.oif == want.oif, "case %s: length %zu",
 					  c->name, len);
 				cr_expect(addr_eq(r.family, &r.dst, &want.dst) ||
@@ -788,8 +790,8 @@ Test(nlmsg, put_route_roundtrip)
 		uint16_t want_nlflags;
 		uint8_t want_rtm_table;
 	} cases[] = {
-		{ "v4 host route", RTM_NEWROUTE, AF_INET, 32, RT_SCOPE_LINK, RTN_UNICAST, "10.0.0.2",
-		  NULL, RT_TABLE_MAIN, 0, false,
+		{ "v4 host route", RTM_NEWROUTE, AF_INET, 32, RT_SCOPE_LINK, RTN_UNICAST,
+		  "10.0.0.2", NULL, RT_TABLE_MAIN, 0, false,
 		  NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, RT_TABLE_MAIN },
 		{ "v4 default via gateway", RTM_NEWROUTE, AF_INET, 0, RT_SCOPE_UNIVERSE, 0, NULL,
 		  "10.0.0.1", RT_TABLE_MAIN, 100, true,
@@ -861,7 +863,7 @@ Test(nlmsg, put_link_set)
 	} cases[] = {
 		{ "rename, up, enslave", "eth0", IFF_UP, IFF_UP, 5, IFF_UP },
 		{ "down only", NULL, 0, IFF_UP, -1, 0 },
-		{ "flags outside change are dropped", NULL, IFF_UP | IFF_NOARP, IFF_UP, -1, IFF_UP },
+		{ "flags outside change dropped", NULL, IFF_UP | IFF_NOARP, IFF_UP, -1, IFF_UP },
 		{ "release from master", NULL, IFF_UP, IFF_UP, 0, IFF_UP },
 		{ "rename only", "ve-a", 0, 0, -1, 0 },
 	};

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../netd/apply.h"
+#include "apply.h"
 #include "conf.h"
-#include "../netd/manager.h"
-#include "../netd/reconcile.h"
+#include "manager.h"
+#include "reconcile.h"
 
 #define IFX 7 /* the ifindex of the link under test */
 #define MAX_ITEMS 8
@@ -82,6 +82,13 @@ static void route_key(const struct nl_route *r, char *buf, size_t len)
 		snprintf(buf, len, "%s/%u", addr_str(r->family, &r->dst, a), r->dst_len);
 }
 
+static const char *link_state(const struct op *op)
+{
+	if (!(op->link.change & IFF_UP))
+		return "keep";
+	return op->link.flags & IFF_UP ? "up" : "down";
+}
+
 /* An op as "TYPE key": the fields that say what it does, not how it is encoded. */
 static void op_key(const struct op *op, char *buf, size_t len)
 {
@@ -90,16 +97,14 @@ static void op_key(const struct op *op, char *buf, size_t len)
 		[OP_ADDR_DEL] = "ADDR_DEL",   [OP_ROUTE_ADD] = "ROUTE_ADD",
 		[OP_ROUTE_DEL] = "ROUTE_DEL",
 	};
-	char a[INET6_ADDRSTRLEN], k[64];
+	char a[INET6_ADDRSTRLEN], k[64] = "";
 
 	switch (op->type) {
 	case OP_LINK_SET:
-		snprintf(buf, len, "LINK_SET%s%s %s%s%s", op->link.name[0] ? " name=" : "",
-			 op->link.name,
-			 !(op->link.change & IFF_UP) ? "keep" : op->link.flags & IFF_UP ? "up" : "down",
-			 op->link.master >= 0 ? " master=" : "",
-			 op->link.master >= 0 ? (snprintf(k, sizeof(k), "%d", op->link.master), k)
-					      : "");
+		if (op->link.master >= 0)
+			snprintf(k, sizeof(k), " master=%d", op->link.master);
+		snprintf(buf, len, "LINK_SET%s%s %s%s", op->link.name[0] ? " name=" : "",
+			 op->link.name, link_state(op), k);
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:
@@ -168,7 +173,8 @@ static const struct reconcile_case {
 	  { "LINK_SET name=eth0 up" }, 4 },
 	{ "rename when up: set down first", INSIDE, "host0", IFF_UP, 0, {}, {},
 	  { "LINK_SET down" }, 5 },
-	{ "master missing", BRIDGE_PORT, "vb-db", IFF_UP, 0, {}, {}, { "LINK_SET up master=5" }, 1 },
+	{ "master missing", BRIDGE_PORT, "vb-db", IFF_UP, 0, {}, {},
+	  { "LINK_SET up master=5" }, 1 },
 	{ "wrong master", BRIDGE_PORT, "vb-db", IFF_UP, 9, {}, {}, { "LINK_SET up master=5" }, 1 },
 	{ "master missing and down", BRIDGE_PORT, "vb-db", 0, 0, {}, {},
 	  { "LINK_SET up master=5" }, 1 },
@@ -292,7 +298,8 @@ Test(reconcile, first_plan)
 		/* What gets added carries netd's mark, so a later plan may remove it again. */
 		for (size_t j = 0; j < ops.n; j++) {
 			if (ops.ops[j].type == OP_ADDR_ADD)
-				cr_expect_eq(ops.ops[j].addr.protocol, NETD_PROTO, "case %s", c->name);
+				cr_expect_eq(ops.ops[j].addr.protocol, NETD_PROTO, "case %s",
+					     c->name);
 			if (ops.ops[j].type == OP_ROUTE_ADD) {
 				cr_expect_eq(ops.ops[j].route.protocol, NETD_PROTO, "case %s",
 					     c->name);
@@ -407,7 +414,8 @@ Test(reconcile, converges)
 			for (size_t j = 0; j < ops.n; j++) {
 				cr_expect(d.manage_link || ops.ops[j].type != OP_LINK_SET,
 					  "case %s: released link gets a LINK_SET", c->name);
-				cr_assert_eq(apply_to_cache(&cl, &ops.ops[j]), 0, "case %s", c->name);
+				cr_assert_eq(apply_to_cache(&cl, &ops.ops[j]), 0, "case %s",
+					     c->name);
 			}
 		}
 		cr_expect_eq(rounds, c->rounds, "case %s: %u rounds", c->name, rounds);
@@ -583,7 +591,7 @@ Test(reconcile, endpoint_desired)
 			cr_expect_eq(rt->type, RTN_UNICAST, "case %s: %s", cases[i].name, key);
 			cr_expect(rt->scope == RT_SCOPE_LINK || rt->scope == RT_SCOPE_UNIVERSE,
 				  "case %s: %s: scope %u", cases[i].name, key, rt->scope);
-			/* Both kinds are relevant to the cache, or netd would re-add them forever. */
+			/* Both kinds must be kept in the cache, or netd re-adds them forever. */
 			cr_expect(cache_route_relevant(rt), "case %s: %s", cases[i].name, key);
 		}
 		expect_set(addrs, d.n_addrs, cases[i].addrs, "addresses", cases[i].name);
