@@ -423,3 +423,25 @@ Test(netd, forged_netlink_message_ignored)
 	cr_expect(netd_alive(), "netd died after a forged netlink message");
 	expect_sh("! ip link show dev ve-ghost >/dev/null 2>&1");
 }
+
+/*
+ * A request the kernel refuses: the container's namespace already has an eth0, so renaming
+ * host0 fails. That container is failed with the reason; the others are served all the same.
+ */
+Test(netd, refused_request_fails_only_that_container)
+{
+	netd_start(CT_X CT_Y, NULL);
+	sh_ok("ip netns add x && ip -n x link add eth0 type veth peer name spare");
+	sh_ok("ip link add ve-x type veth peer name host0 netns x");
+	ct_add("y", false, true);
+
+	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
+	_cleanup_free_ char *err = state_get(STATE_DIR, "x", "ERROR");
+	cr_expect(err && strstr(err, "eth0") && strstr(err, "File exists"),
+		  "ERROR= names the request and the kernel's reason: %s", err ? err : "(none)");
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	expect_sh(q_y());
+	cr_expect(netd_alive(), "netd survives a refused request");
+	struct netd_status s = netd_wait_counter("configured", 1, WAIT_MS);
+	cr_expect(s.failed == 1, "one configured, one failed: %s", netd_status_str(&s));
+}
