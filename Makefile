@@ -5,6 +5,7 @@
 #   make check           build and run every test (unit, fuzz regression, kernel integration)
 #   make check SANITIZE=1  the same under ASan+UBSan (objects go to build/san)
 #   make demo            run netd on config.example in a throw-away namespace
+#   make bench           netd against one `ip` fork per step (BENCH_LINKS, default 2000)
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make install         PREFIX=/usr/local DESTDIR=
 
@@ -51,6 +52,7 @@ LIBNETD := $(B)/netd/libnetd.a
 NETD := $(B)/netd/netd
 TEST_BINS := $(TESTS:%=$(B)/tests/test-%)
 HARNESS_OBJ := $(B)/tests/harness.o
+BENCH := $(if $(filter 1,$(SANITIZE)),build/san,build)/bench/bench
 
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
@@ -121,6 +123,16 @@ demo: deps
 	@$(MAKE) --no-print-directory $(NETD)
 	@NETD=$(abspath $(NETD)) tests/demo config.example
 
+# Standalone (no Criterion, no harness): it needs only libc and proto/util.h.
+$(BENCH): tests/bench.c proto/util.h
+	@mkdir -p $(dir $@)
+	$(say) CC $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: deps
+	@$(MAKE) --no-print-directory $(NETD) $(BENCH)
+	@NETD=$(abspath $(NETD)) $(BENCH)
+
 install: $(NETD)
 	install -D -m 0755 $(NETD) $(DESTDIR)$(SBINDIR)/netd
 	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
@@ -133,6 +145,6 @@ clean:
 format:
 	clang-format -i proto/*.[ch] netd/*.[ch] tests/*.[ch] tests/fuzz/*.c
 
-.PHONY: all deps check tests fuzz demo install clean format
+.PHONY: all deps check tests fuzz demo bench install clean format
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -59,6 +59,9 @@ static bool op_matches(const struct op *op, int ifindex, const struct nl_addr *a
 static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
 			 const struct nl_route *r)
 {
+	/* A dump may yet be thrown away (torn); netns_resync() marks all once one is kept. */
+	if (dumping(ns))
+		return;
 	for (size_t i = 0; i < ns->n_inflight; i++)
 		if (op_matches(&ns->inflight[i].op, ifindex, a, r))
 			ns->inflight[i].seen = true;
@@ -276,6 +279,9 @@ int netns_resync(struct netns *ns)
 	cache_done(&ns->cache);
 	ns->cache = c;
 	ns->resync = false;
+	/* The kernel handled every request in flight before it answered the dump. */
+	for (size_t i = 0; i < ns->n_inflight; i++)
+		ns->inflight[i].seen = true;
 	return 0;
 }
 

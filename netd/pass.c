@@ -84,6 +84,12 @@ static bool reconcile_ns(struct manager *m, struct netns *ns)
 	bool busy = false;
 	int r;
 
+	/* Events were lost and the re-dump has not succeeded yet: the cache cannot be trusted. */
+	if (ns->resync) {
+		pass_schedule(m);
+		return true;
+	}
+
 	for (size_t i = 0; i < ns->cache.n_links; i++) {
 		struct cache_link *cl = ns->cache.links[i];
 

@@ -72,6 +72,8 @@ Test(burst, two_thousand_links_with_small_rcvbuf)
 
 	/* an identical reload is a sync point: every write netd made is counted by then */
 	s = netd_reload(NULL);
+	if (s.writes != 3 * N)
+		netd_dump_log();
 	cr_expect(s.configured == N, "after reload: %s", netd_status_str(&s));
 	cr_expect(s.writes == 3 * N,
 		  "writes=%ld, expected exactly %d (up + address + route once per link): %s",
