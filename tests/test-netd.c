@@ -232,6 +232,22 @@ Test(netd, link_recreated_with_new_ifindex)
 	cr_expect(ping_ok("x", "10.0.0.1"), "container -> host after re-creation");
 }
 
+/* netd is still configuring the first link when it goes; requests for it must not stick. */
+Test(netd, link_recreated_mid_configuration)
+{
+	netd_start(CT_X, NULL);
+	sh_ok("ip netns add x && for i in 1 2 3 4 5; do "
+	      "ip link add ve-x type veth peer name host0 netns x && ip link del ve-x; done && "
+	      "ip link add ve-x type veth peer name host0 netns x && "
+	      "ip link set ve-x name tmp-x && ip link set tmp-x name ve-x");
+	watch_ns(NULL);
+	watch_ns("x");
+	wait_cond(WAIT_MS, "%s", q_x());
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	cr_expect(ping_ok("x", "10.0.0.1"), "container -> host after the churn");
+	cr_expect(ping_ok(NULL, "10.0.0.2"), "host -> container after the churn");
+}
+
 Test(netd, renamed_away_and_onto)
 {
 	netd_start(CT_X CT_Y, NULL);
