@@ -109,7 +109,7 @@ void cache_link_remove(struct cache *c, int ifindex)
 
 bool addr_equal(const struct nl_addr *a, const struct nl_addr *b)
 {
-	size_t len = a->family == AF_INET ? 4 : 16;
+	size_t len = nlmsg_addr_len(a->family);
 
 	return a->family == b->family && a->prefixlen == b->prefixlen &&
 	       memcmp(&a->addr, &b->addr, len) == 0;
@@ -117,7 +117,7 @@ bool addr_equal(const struct nl_addr *a, const struct nl_addr *b)
 
 bool route_equal(const struct nl_route *a, const struct nl_route *b)
 {
-	size_t len = a->family == AF_INET ? 4 : 16;
+	size_t len = nlmsg_addr_len(a->family);
 
 	if (a->family != b->family || a->dst_len != b->dst_len || a->table != b->table ||
 	    a->has_gateway != b->has_gateway)
@@ -125,6 +125,22 @@ bool route_equal(const struct nl_route *a, const struct nl_route *b)
 	if (memcmp(&a->dst, &b->dst, len) != 0)
 		return false;
 	return !a->has_gateway || memcmp(&a->gateway, &b->gateway, len) == 0;
+}
+
+bool cache_link_has_addr(const struct cache_link *cl, const struct nl_addr *a)
+{
+	for (size_t i = 0; i < cl->n_addrs; i++)
+		if (addr_equal(&cl->addrs[i], a))
+			return true;
+	return false;
+}
+
+bool cache_link_has_route(const struct cache_link *cl, const struct nl_route *r)
+{
+	for (size_t i = 0; i < cl->n_routes; i++)
+		if (route_equal(&cl->routes[i], r))
+			return true;
+	return false;
 }
 
 bool cache_route_relevant(const struct nl_route *r)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "log.h"
-#include "pass.h"
+#include "manager.h"
 
 struct verdict {
 	enum state_kind state;
@@ -25,7 +25,7 @@ static bool bridge_joined(const struct manager *m, const struct endpoint *ep)
 	if (!ep->veth->host_bridge)
 		return true;
 	cl = cache_get(&m->host->cache, ep->ifindex);
-	br = cache_find_name(&m->host->cache, ep->veth->host_bridge);
+	br = manager_find_bridge(m, ep->veth->host_bridge);
 	return cl && br && cl->link.master == br->link.ifindex;
 }
 
@@ -47,7 +47,7 @@ static void judge_pair(const struct container *ct, const struct endpoint *ep, st
 		v->state = STATE_PENDING;
 }
 
-static bool any_link(const struct container *ct)
+bool container_has_links(const struct container *ct)
 {
 	for (size_t i = 0; i < ct->n_eps; i += 2)
 		if (ct->eps[i].ifindex)
@@ -79,7 +79,7 @@ static void state_remove(struct container *ct)
 		return;
 	r = state_file_remove(ct->m->state_dir, ct->conf->name);
 	if (r < 0)
-		log_warning_errno(r, "%s: failed to remove state file", ct->conf->name);
+		log_warning_errno(r, "%s: failed to remove state file, ignoring", ct->conf->name);
 	free(ct->state_text);
 	ct->state_text = NULL;
 }
@@ -93,7 +93,7 @@ void container_update_state(struct container *ct)
 	int r;
 
 	ct->dirty = false;
-	if (!any_link(ct) || !ct->conf->private_network) {
+	if (!container_has_links(ct) || !ct->conf->private_network) {
 		state_remove(ct);
 		return;
 	}
@@ -105,7 +105,7 @@ void container_update_state(struct container *ct)
 		return;
 	r = state_file_write(ct->m->state_dir, ct->conf->name, &sf);
 	if (r < 0) {
-		log_warning_errno(r, "%s: failed to write state file", ct->conf->name);
+		log_warning_errno(r, "%s: failed to write state file, ignoring", ct->conf->name);
 		return;
 	}
 	if (v.state != ct->state || !ct->state_text)
@@ -122,7 +122,7 @@ static bool state_file_wanted(const struct manager *m, const char *name)
 
 	if (!cc || !cc->private_network)
 		return false;
-	return any_link(&m->containers[cc - m->conf->containers]);
+	return container_has_links(&m->containers[cc - m->conf->containers]);
 }
 
 void container_prune_state_dir(struct manager *m)
@@ -144,6 +144,7 @@ void container_prune_state_dir(struct manager *m)
 			continue;
 		r = state_file_remove(m->state_dir, name);
 		if (r < 0)
-			log_warning_errno(r, "Failed to remove stale state file %s", de->d_name);
+			log_warning_errno(r, "Failed to remove stale state file %s, ignoring",
+					  de->d_name);
 	}
 }

@@ -2,7 +2,7 @@
 /* What each end of a declared veth should carry: DESIGN.md's host-address and bridge modes. */
 #include <linux/rtnetlink.h>
 
-#include "manager.h"
+#include "endpoint.h"
 
 static void add_addr(struct desired *d, const struct conf_addr *ca, int ifindex)
 {

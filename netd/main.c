@@ -24,7 +24,7 @@ static void help(void)
 	       "  -c, --config FILE      config file (default /etc/netd/netd.conf)\n"
 	       "  -s, --state-dir DIR    state files (default /run/netd)\n"
 	       "      --check            validate the config and exit: 0 valid, 1 not\n"
-	       "      --rcvbuf BYTES     netlink event socket receive buffer\n"
+	       "      --rcvbuf BYTES     netlink event socket receive buffer (default 16 MiB)\n"
 	       "      --log-level LEVEL  err, warning, notice, info (default) or debug\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n\n"
@@ -194,7 +194,15 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct args a = { .config = "/etc/netd/netd.conf", .state_dir = "/run/netd" };
+	/*
+	 * A container start creates links in bursts; a large event buffer (forced past
+	 * net.core.rmem_max, as networkd does) keeps the re-dumps after an overflow rare.
+	 */
+	struct args a = {
+		.config = "/etc/netd/netd.conf",
+		.state_dir = "/run/netd",
+		.rcvbuf = 16 << 20,
+	};
 	struct conf *conf = NULL;
 	int r;
 

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "nswatch.h"
 #include "pass.h"
 
 sd_event *manager_event(struct manager *m)
@@ -26,7 +27,7 @@ static struct endpoint *claim_lookup(const struct manager *m, const char *name)
 }
 
 /* The host-side endpoint a link belongs to, by its name or any altname; veths only. */
-static struct endpoint *claim_link(const struct manager *m, const struct nl_link *l)
+struct endpoint *manager_claim_link(const struct manager *m, const struct nl_link *l)
 {
 	struct endpoint *ep;
 
@@ -179,6 +180,7 @@ struct manager *manager_free(struct manager *m)
 	free(m->claims);
 	sd_event_source_disable_unref(m->pass);
 	sd_event_source_disable_unref(m->reload_src);
+	sd_event_source_disable_unref(m->nswatch);
 	conf_free(m->conf);
 	safe_close(m->host_fd);
 	free(m->state_dir);
@@ -186,12 +188,6 @@ struct manager *manager_free(struct manager *m)
 	sd_event_unref(m->event);
 	free(m);
 	return NULL;
-}
-
-static void container_mark(struct container *ct)
-{
-	ct->dirty = true;
-	pass_schedule(ct->m);
 }
 
 void manager_mark_dirty(struct manager *m, struct cache_link *cl)
@@ -202,291 +198,57 @@ void manager_mark_dirty(struct manager *m, struct cache_link *cl)
 	pass_schedule(m);
 }
 
-/*
- * The container's side is managed only through /run/netns/NAME, and only when the host link's
- * peer lives in another namespace: a peer in our own namespace is not the container's.
- */
-static void container_open_ns(struct container *ct, const struct nl_link *host_link)
-{
-	char path[PATH_MAX];
-	int r;
-
-	if (ct->ns || ct->unmanaged)
-		return;
-	(void)snprintf(path, sizeof(path), "/run/netns/%s", ct->conf->name);
-	if (!host_link->has_link_netnsid) {
-		ct->unmanaged = true;
-		return;
-	}
-	r = netns_new(ct->m, ct->conf->name, path, ct->m->host_fd, ct->m->rcvbuf, &ct->ns);
-	if (r == -ENOENT) {
-		log_info("%s: %s does not exist, configuring the host side only", ct->conf->name,
-			 path);
-		ct->unmanaged = true;
-	} else if (r < 0) {
-		log_warning_errno(r, "%s: cannot watch %s, configuring the host side only",
-				  ct->conf->name, path);
-		ct->unmanaged = true;
-	}
-}
-
-static struct endpoint *inside_of(struct endpoint *host_ep)
-{
-	return host_ep + 1;
-}
-
-/* Find the container-side link of a bound host endpoint in the container's namespace. */
-static void bind_inside(struct endpoint *host_ep, const struct nl_link *host_link)
-{
-	struct endpoint *in = inside_of(host_ep);
-	struct container *ct = host_ep->ct;
-	struct cache_link *cl;
-
-	if (!ct->ns)
-		return;
-	in->ifindex = host_link->peer_ifindex;
-	cl = cache_get(&ct->ns->cache, in->ifindex);
-	if (cl) {
-		cl->owner = in;
-		cl->release = false;
-		manager_mark_dirty(ct->m, cl);
-	}
-}
-
-static void endpoint_clear_error(struct endpoint *ep)
-{
-	free(ep->error);
-	ep->error = NULL;
-}
-
-static void bind_link(struct endpoint *ep, struct cache_link *cl)
-{
-	struct container *ct = ep->ct;
-
-	ep->ifindex = cl->link.ifindex;
-	endpoint_clear_error(ep);
-	endpoint_clear_error(inside_of(ep));
-	cl->owner = ep;
-	cl->release = false;
-	container_open_ns(ct, &cl->link);
-	bind_inside(ep, &cl->link);
-	log_debug("%s: claimed %s (ifindex %d)", ct->conf->name, cl->link.name, cl->link.ifindex);
-	manager_mark_dirty(ct->m, cl);
-}
-
-static bool host_side_bound(const struct container *ct)
-{
-	for (size_t i = 0; i < ct->n_eps; i += 2)
-		if (ct->eps[i].ifindex)
-			return true;
-	return false;
-}
-
-static void unbind(struct endpoint *ep)
-{
-	struct container *ct = ep->ct;
-	struct endpoint *in = inside_of(ep);
-	struct cache_link *cl;
-
-	ep->ifindex = 0;
-	if (ct->ns && (cl = cache_get(&ct->ns->cache, in->ifindex)) && cl->owner == in)
-		cl->owner = NULL;
-	in->ifindex = 0;
-	if (!host_side_bound(ct)) {
-		/* The container is gone: a new start brings a new namespace. */
-		ct->ns = netns_free(ct->ns);
-		ct->unmanaged = false;
-	}
-	container_mark(ct);
-}
-
-/* A bridge appeared, changed or went: bridged endpoints that name it must look again. */
-static void bridge_changed(struct manager *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_containers; i++) {
-		struct container *ct = &m->containers[i];
-
-		for (size_t e = 0; e < ct->n_eps; e += 2) {
-			struct endpoint *ep = &ct->eps[e];
-			struct cache_link *cl;
-
-			if (!ep->ifindex || !streq_ptr(ep->veth->host_bridge, name))
-				continue;
-			cl = cache_get(&m->host->cache, ep->ifindex);
-			if (cl)
-				manager_mark_dirty(m, cl);
-		}
-	}
-}
-
-static void host_link_changed(struct manager *m, struct cache_link *cl)
-{
-	struct endpoint *ep = claim_link(m, &cl->link);
-
-	if (strcmp(cl->link.kind, "bridge") == 0)
-		bridge_changed(m, cl->link.name);
-	if (cl->owner != ep) {
-		/* Renamed away from a claimed name, or onto one. */
-		if (cl->owner)
-			unbind(cl->owner);
-		cl->owner = NULL;
-		if (ep && ep->ifindex && ep->ifindex != cl->link.ifindex) {
-			struct cache_link *old = cache_get(&m->host->cache, ep->ifindex);
-
-			if (old)
-				old->owner = NULL;
-			unbind(ep);
-		}
-		if (ep)
-			bind_link(ep, cl);
-	}
-	if (cl->owner)
-		manager_mark_dirty(m, cl);
-}
-
-static struct endpoint *inside_owner(struct netns *ns, int ifindex)
-{
-	for (size_t i = 0; i < ns->m->n_containers; i++) {
-		struct container *ct = &ns->m->containers[i];
-
-		if (ct->ns != ns)
-			continue;
-		for (size_t e = 1; e < ct->n_eps; e += 2)
-			if (ct->eps[e].ifindex == ifindex)
-				return &ct->eps[e];
-	}
-	return NULL;
-}
-
-void manager_link_changed(struct manager *m, struct netns *ns, struct cache_link *cl, bool is_new)
-{
-	if (ns == m->host) {
-		host_link_changed(m, cl);
-		return;
-	}
-	if (!cl->owner)
-		cl->owner = inside_owner(ns, cl->link.ifindex);
-	if (cl->owner || cl->release)
-		manager_mark_dirty(m, cl);
-}
-
-void manager_link_removed(struct manager *m, struct netns *ns, int ifindex)
-{
-	struct cache_link *cl = cache_get(&ns->cache, ifindex);
-
-	if (!cl)
-		return;
-	if (ns == m->host && strcmp(cl->link.kind, "bridge") == 0)
-		bridge_changed(m, cl->link.name);
-	if (!cl->owner)
-		return;
-	log_debug("%s: link %s is gone", cl->owner->ct->conf->name, cl->link.name);
-	if (ns == m->host) {
-		unbind(cl->owner);
-	} else {
-		cl->owner->ifindex = 0;
-		container_mark(cl->owner->ct);
-	}
-	cl->owner = NULL;
-}
-
 void manager_request_resync(struct manager *m, struct netns *ns)
 {
 	ns->resync = true;
 	pass_schedule(m);
 }
 
-/* Rebind the links of one container namespace from scratch (after a dump or a reload). */
-static void rebind_inside(struct container *ct)
+struct cache_link *manager_find_bridge(const struct manager *m, const char *name)
 {
-	for (size_t i = 0; i < ct->ns->cache.n_links; i++) {
-		struct cache_link *cl = ct->ns->cache.links[i];
+	struct cache_link *br = cache_find_name(&m->host->cache, name);
 
-		/* Owned before a reload and not after it: remove what netd added. */
-		cl->release = cl->release || cl->owner;
-		cl->owner = NULL;
-	}
-	for (size_t e = 0; e < ct->n_eps; e += 2) {
-		struct cache_link *hl = cache_get(&ct->m->host->cache, ct->eps[e].ifindex);
-
-		if (hl)
-			bind_inside(&ct->eps[e], &hl->link);
-	}
+	return br && strcmp(br->link.kind, "bridge") == 0 ? br : NULL;
 }
 
-void manager_rebind_ns(struct manager *m, struct netns *ns)
+int manager_orphan_ns(struct manager *m, struct netns *ns)
 {
-	if (ns == m->host) {
-		manager_rebind(m);
-		return;
+	struct netns **o = reallocarray(m->orphans, m->n_orphans + 1, sizeof(*o));
+
+	if (!o) {
+		netns_free(ns);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < m->n_containers; i++)
-		if (m->containers[i].ns == ns)
-			rebind_inside(&m->containers[i]);
-	for (size_t i = 0; i < ns->cache.n_links; i++)
-		manager_mark_dirty(m, ns->cache.links[i]);
-}
-
-/*
- * Bind every host link to the endpoint that claims it, from scratch: after the first dump,
- * a re-dump and a reload. Links that lose their owner in a reload are released (netd removes
- * what it added to them).
- */
-void manager_rebind(struct manager *m)
-{
-	struct cache *c = &m->host->cache;
-
-	for (size_t i = 0; i < m->n_containers; i++)
-		for (size_t e = 0; e < m->containers[i].n_eps; e++)
-			m->containers[i].eps[e].ifindex = 0;
-	for (size_t i = 0; i < c->n_links; i++) {
-		struct cache_link *cl = c->links[i];
-		struct endpoint *ep = claim_link(m, &cl->link);
+	m->orphans = o;
+	for (size_t i = 0; i < ns->cache.n_links; i++) {
+		struct cache_link *cl = ns->cache.links[i];
 
 		cl->release = cl->release || cl->owner;
 		cl->owner = NULL;
-		if (ep && !ep->ifindex) {
-			ep->ifindex = cl->link.ifindex;
-			cl->owner = ep;
-			cl->release = false;
-		}
-		cl->dirty = true;
+		cl->dirty = cl->release;
 	}
-	for (size_t i = 0; i < m->n_containers; i++) {
-		struct container *ct = &m->containers[i];
-
-		for (size_t e = 0; e < ct->n_eps; e += 2) {
-			struct cache_link *cl = cache_get(c, ct->eps[e].ifindex);
-
-			if (cl)
-				container_open_ns(ct, &cl->link);
-		}
-		if (!host_side_bound(ct)) {
-			ct->ns = netns_free(ct->ns);
-			ct->unmanaged = false;
-		} else if (ct->ns) {
-			manager_rebind_ns(m, ct->ns);
-		}
-		ct->dirty = true;
-	}
+	m->orphans[m->n_orphans++] = ns;
 	pass_schedule(m);
+	return 0;
 }
 
-static void record_failure(struct cache_link *cl, const struct op *op, const struct nl_err *err,
-			   int r)
+static void record_failure(struct netns *ns, struct cache_link *cl, const struct op *op,
+			   const struct nl_err *err, int r)
 {
 	struct endpoint *ep = cl->owner;
 	char desc[128];
 
 	(void)op_describe(op, desc, sizeof(desc));
 	if (!ep) {
-		log_warning_errno(r, "%s: %s failed%s%s, ignoring", cl->link.name, desc,
-				  err->msg[0] ? ": " : "", err->msg);
+		/* Releasing what we added failed: give up rather than retry forever. */
+		cl->release = false;
+		log_warning_errno(r, "%s: %s: %s failed%s%s, ignoring", netns_label(ns),
+				  cl->link.name, desc, err->msg[0] ? ": " : "", err->msg);
 		return;
 	}
 	log_warning_errno(r, "%s: %s: %s (%s) failed%s%s", ep->ct->conf->name, cl->link.name, desc,
-			  nl_type_to_string(apply_request_type(op)),
-			  err->msg[0] ? ": " : "", err->msg);
+			  nl_type_to_string(apply_request_type(op)), err->msg[0] ? ": " : "",
+			  err->msg);
 	if (ep->error)
 		return;
 	if (asprintf(&ep->error, "%s: %s failed: %s%s%s", cl->link.name, desc, strerror(-r),
@@ -508,19 +270,37 @@ static bool op_overtaken(const struct manager *m, const struct op *op)
 	return !br || strcmp(br->link.kind, "bridge") != 0;
 }
 
+/*
+ * -EEXIST on an add: with NLM_F_EXCL the kernel also says so when another object holds the
+ * same key (a route with another gateway, an IPv6 address with another prefix length). The
+ * events were read before this ACK, so ours is in the cache if it is really there.
+ */
+static bool exists_as_ours(const struct cache_link *cl, const struct op *op)
+{
+	if (op->type == OP_ADDR_ADD)
+		return cache_link_has_addr(cl, &op->addr);
+	if (op->type == OP_ROUTE_ADD)
+		return cache_link_has_route(cl, &op->route);
+	return true;
+}
+
 void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, bool seen,
 		     const struct nl_err *err)
 {
 	struct cache_link *cl = cache_get(&ns->cache, op->ifindex);
 	int r = apply_result(op, err->error);
 
-	if (!cl)
-		return; /* the link went away meanwhile; its removal was handled */
+	if (!cl) {
+		pass_schedule(m); /* the link went away meanwhile; the pass may now be idle */
+		return;
+	}
 	if (cl->inflight)
 		cl->inflight--;
+	if (err->error == -EEXIST && !ns->resync && !exists_as_ours(cl, op))
+		r = -EEXIST;
 	if (r < 0 && !op_overtaken(m, op))
-		record_failure(cl, op, err, r);
-	else if (r >= 0 && !seen && apply_to_cache(cl, op) < 0)
+		record_failure(ns, cl, op, err, r);
+	else if (r >= 0 && !seen && err->error != -EEXIST && apply_to_cache(cl, op) < 0)
 		manager_request_resync(m, ns);
 	manager_mark_dirty(m, cl);
 }
@@ -535,5 +315,5 @@ int manager_start(struct manager *m)
 	m->starting = true;
 	manager_rebind(m);
 	container_prune_state_dir(m);
-	return 0;
+	return nswatch_start(m);
 }

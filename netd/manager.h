@@ -10,31 +10,8 @@
 #include <systemd/sd-event.h>
 
 #include "conf.h"
+#include "container.h"
 #include "netns.h"
-#include "state.h"
-
-/* One end of one declared veth pair. */
-struct endpoint {
-	struct container *ct;         /* borrowed: owner */
-	const struct conf_veth *veth; /* borrowed: from the current conf generation */
-	const char *name_inside;      /* borrowed: name the container side must carry, or NULL */
-	bool inside;                  /* the container-side end */
-	bool main;                    /* the container's main veth (else an extra veth) */
-	int ifindex;                  /* bound link in its namespace, 0 when none */
-	char *error;                  /* owned: why configuring it failed, NULL when it did not */
-};
-
-struct container {
-	struct manager *m;                 /* borrowed */
-	const struct conf_container *conf; /* borrowed: from the current conf generation */
-	struct netns *ns;  /* owned: the container's namespace while its links exist and it is managed */
-	bool unmanaged;    /* its host link exists but /run/netns/NAME does not */
-	struct endpoint *eps; /* owned: pairs (host, inside): the main veth first, then extras */
-	size_t n_eps;
-	char *state_text;  /* owned: the state file's current content, NULL when there is none */
-	enum state_kind state; /* meaningful while state_text != NULL */
-	bool dirty;        /* recompute its state */
-};
 
 /* A link name netd claims, pointing at the host-side endpoint it belongs to. */
 struct claim {
@@ -45,7 +22,6 @@ struct claim {
 struct manager {
 	sd_event *event;  /* owned */
 	struct conf *conf; /* owned: current generation */
-	char *conf_path;  /* owned */
 	char *state_dir;  /* owned */
 	int host_fd;      /* owned: netd's own network namespace */
 	int rcvbuf;       /* event socket receive buffer, 0 for the default */
@@ -54,10 +30,11 @@ struct manager {
 	size_t n_containers;
 	struct claim *claims; /* owned array sorted by name */
 	size_t n_claims;
-	struct netns **orphans; /* owned: namespaces of containers a reload dropped, until cleaned */
+	struct netns **orphans; /* owned: namespaces no container claims any more, until cleaned */
 	size_t n_orphans;
 	sd_event_source *pass; /* owned: deferred reconcile pass */
 	sd_event_source *reload_src; /* owned: deferred reload (coalesces SIGHUP bursts) */
+	sd_event_source *nswatch;    /* owned: inotify on /run/netns (and /run until it exists) */
 	bool starting, reloading;
 	uint64_t writes;
 	unsigned reloads, rejected;
@@ -77,8 +54,10 @@ void manager_request_reload(struct manager *m);
 
 sd_event *manager_event(struct manager *m);
 
-/* Called by netns.c as the kernel reports changes. */
-void manager_link_changed(struct manager *m, struct netns *ns, struct cache_link *cl, bool is_new);
+/* Called by netns.c as the kernel reports changes; old_name is the link's previous name when
+ * it was cached before (so a rename is visible), NULL for a new link. */
+void manager_link_changed(struct manager *m, struct netns *ns, struct cache_link *cl,
+			  const char *old_name);
 void manager_link_removed(struct manager *m, struct netns *ns, int ifindex);
 void manager_mark_dirty(struct manager *m, struct cache_link *cl);
 void manager_request_resync(struct manager *m, struct netns *ns);
@@ -86,7 +65,27 @@ void manager_request_resync(struct manager *m, struct netns *ns);
 void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, bool seen,
 		     const struct nl_err *err);
 
-/* Pure helper for the reconcile pass and its tests: what ep's link should look like.
- * bridge_ifindex is HostBridge's ifindex (0 when it does not exist). */
-void endpoint_desired(const struct endpoint *ep, int ifindex, int bridge_ifindex,
-		      struct desired *ret);
+/* Runtime objects for a conf generation, and the claim index over them. */
+int manager_containers_new(struct manager *m, const struct conf *conf, struct container **ret);
+void manager_containers_free(struct container *cts, size_t n);
+int manager_claims_build(struct manager *m);
+
+/* Bind all links from scratch: after the first dump, a re-dump, or a reload. */
+void manager_rebind(struct manager *m);
+void manager_rebind_ns(struct manager *m, struct netns *ns);
+
+/*
+ * Hand ns (taken over) to the orphans: links netd configured in it are released (what netd
+ * added is removed), then the namespace is let go. Returns 0 or -ENOMEM (ns freed).
+ */
+int manager_orphan_ns(struct manager *m, struct netns *ns);
+
+/* The host-side endpoint that claims link l (by name or altname; veths only), or NULL. */
+struct endpoint *manager_claim_link(const struct manager *m, const struct nl_link *l);
+
+/* /run/netns/NAME appeared or went (nswatch.c). */
+void manager_netns_added(struct manager *m, const char *name);
+void manager_netns_removed(struct manager *m, const char *name);
+
+/* The bridge called name in the host namespace, or NULL. Borrowed. */
+struct cache_link *manager_find_bridge(const struct manager *m, const char *name);

@@ -22,12 +22,16 @@ static bool dumping(const struct netns *ns)
 	return ns->cur != &ns->cache;
 }
 
-/* IPv4 drops routes through a link that goes down or loses its last IPv4 address without
- * sending RTM_DELROUTE for them: forget them here so they are re-added. */
-static void purge_ipv4_routes(struct cache_link *cl)
+/*
+ * IPv4 drops the routes through a link that goes down or loses its last IPv4 address without
+ * sending RTM_DELROUTE for them, and IPv6 does the same on link down when
+ * net.ipv6.route.skip_notify_on_dev_down is set: forget them here so they are put back.
+ * family AF_UNSPEC forgets both.
+ */
+static void purge_routes(struct cache_link *cl, int family)
 {
 	for (size_t i = cl->n_routes; i-- > 0;)
-		if (cl->routes[i].family == AF_INET)
+		if (family == AF_UNSPEC || cl->routes[i].family == family)
 			cl->routes[i] = cl->routes[--cl->n_routes];
 }
 
@@ -69,9 +73,9 @@ static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
 
 static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 {
+	char old_name[IFNAMSIZ] = "";
 	struct nl_link l;
 	struct cache_link *cl;
-	bool is_new;
 	int r;
 
 	r = nlmsg_parse_link(nlh, &l);
@@ -90,14 +94,17 @@ static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 		return 0;
 	}
 	inflight_saw(ns, l.ifindex, NULL, NULL);
-	cl = cache_link_update(ns->cur, &l, &is_new);
+	cl = cache_get(ns->cur, l.ifindex);
+	if (cl)
+		memcpy(old_name, cl->link.name, sizeof(old_name));
+	cl = cache_link_update(ns->cur, &l, NULL);
 	nl_link_done(&l);
 	if (!cl)
 		return -ENOMEM;
 	if (!(cl->link.flags & IFF_UP))
-		purge_ipv4_routes(cl);
+		purge_routes(cl, AF_UNSPEC);
 	if (!dumping(ns))
-		manager_link_changed(ns->m, ns, cl, is_new);
+		manager_link_changed(ns->m, ns, cl, old_name[0] ? old_name : NULL);
 	return 0;
 }
 
@@ -125,7 +132,7 @@ static int on_addr(struct netns *ns, const struct nlmsghdr *nlh)
 	} else {
 		r = cache_link_addr_del(cl, &a);
 		if (r > 0 && a.family == AF_INET && !has_ipv4_addr(cl))
-			purge_ipv4_routes(cl);
+			purge_routes(cl, AF_INET);
 	}
 	mark_dirty(ns, cl, r);
 	return r < 0 ? r : 0;
@@ -208,7 +215,6 @@ int netns_read_events(struct netns *ns)
 			return 0;
 		if (n == -ENOBUFS) {
 			/* Events were lost: whatever we read now is only a tail; re-dump. */
-			ns->resync = true;
 			manager_request_resync(ns->m, ns);
 			continue;
 		}
@@ -285,9 +291,29 @@ int netns_resync(struct netns *ns)
 	return 0;
 }
 
-bool netns_can_send(const struct netns *ns)
+const char *netns_label(const struct netns *ns)
 {
-	return ns->n_inflight + ns->sendcount < NETNS_INFLIGHT_MAX;
+	return ns->name ? ns->name : "host";
+}
+
+bool netns_can_send(const struct netns *ns, size_t n)
+{
+	return ns->n_inflight + n <= NETNS_INFLIGHT_MAX;
+}
+
+/* Requests that will never be answered: forget them and let their links be planned again. */
+static void inflight_drop(struct netns *ns, size_t from)
+{
+	for (size_t i = from; i < ns->n_inflight; i++) {
+		struct cache_link *cl = cache_get(&ns->cache, ns->inflight[i].op.ifindex);
+
+		if (!cl)
+			continue;
+		if (cl->inflight)
+			cl->inflight--;
+		manager_mark_dirty(ns->m, cl);
+	}
+	ns->n_inflight = from;
 }
 
 int netns_flush(struct netns *ns)
@@ -297,6 +323,8 @@ int netns_flush(struct netns *ns)
 	if (!ns->sendlen)
 		return 0;
 	r = nl_send(ns->req, ns->sendbuf, ns->sendlen);
+	if (r < 0)
+		inflight_drop(ns, ns->n_inflight - ns->sendcount);
 	ns->sendlen = 0;
 	ns->sendcount = 0;
 	return r;
@@ -309,7 +337,7 @@ int netns_queue(struct netns *ns, const struct op *op)
 	struct cache_link *cl;
 	int r;
 
-	if (!netns_can_send(ns))
+	if (!netns_can_send(ns, 1))
 		return -EBUSY;
 	nlh = apply_build(op, buf);
 	if (ns->sendlen + nlh->nlmsg_len > sizeof(ns->sendbuf)) {
@@ -375,8 +403,12 @@ static int read_acks(struct netns *ns)
 
 		if (n == -EAGAIN)
 			return 0;
-		if (n < 0)
+		if (n < 0) {
+			/* ACKs were lost (or unreadable): what was in flight is unknown now. */
+			inflight_drop(ns, 0);
+			manager_request_resync(ns->m, ns);
 			return (int)n;
+		}
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
 			on_ack(ns, nlh);
 	}
@@ -387,11 +419,11 @@ static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 	struct netns *ns = userdata;
 	int r = netns_read_events(ns);
 
-	if (r < 0)
-		log_warning_errno(r, "%s: failed to read netlink events, resyncing",
-				  ns->name ? ns->name : "host");
-	if (r < 0)
+	if (r < 0) {
+		log_warning_errno(r, "%s: failed to read netlink events, re-reading the kernel state",
+				  netns_label(ns));
 		manager_request_resync(ns->m, ns);
+	}
 	return 0;
 }
 
@@ -405,11 +437,15 @@ static int on_req_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	 * reading events first means the cache already holds what an ACK confirms.
 	 */
 	r = netns_read_events(ns);
-	if (r < 0)
+	if (r < 0) {
+		log_warning_errno(r, "%s: failed to read netlink events, re-reading the kernel state",
+				  netns_label(ns));
 		manager_request_resync(ns->m, ns);
+	}
 	r = read_acks(ns);
 	if (r < 0)
-		log_warning_errno(r, "%s: failed to read netlink replies", ns->name ? ns->name : "host");
+		log_warning_errno(r, "%s: failed to read netlink replies, re-reading the kernel state",
+				  netns_label(ns));
 	return 0;
 }
 

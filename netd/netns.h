@@ -39,7 +39,7 @@ struct netns {
 	size_t n_inflight;
 	char sendbuf[NETNS_SENDBUF]; /* batched requests not yet sent */
 	size_t sendlen;
-	size_t sendcount;
+	size_t sendcount; /* how many of the in-flight entries sendbuf holds */
 };
 
 /*
@@ -60,7 +60,11 @@ int netns_read_events(struct netns *ns) _must_check_;
  */
 int netns_resync(struct netns *ns) _must_check_;
 
-bool netns_can_send(const struct netns *ns);
+/* "host" or the container's name, for logs. */
+const char *netns_label(const struct netns *ns);
+
+/* Whether n more requests fit in the pipeline. */
+bool netns_can_send(const struct netns *ns, size_t n);
 /* Queue op as a request (sent by netns_flush). Returns 0 or -errno. */
 int netns_queue(struct netns *ns, const struct op *op) _must_check_;
 int netns_flush(struct netns *ns) _must_check_;

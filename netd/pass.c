@@ -2,6 +2,7 @@
 /* The deferred reconcile pass, container states and sd_notify. */
 #include <stdlib.h>
 
+#include "endpoint.h"
 #include "log.h"
 #include "notify.h"
 #include "pass.h"
@@ -28,8 +29,8 @@ static int bridge_ifindex(struct manager *m, const struct endpoint *ep)
 
 	if (!ep->veth->host_bridge || ep->inside)
 		return 0;
-	br = cache_find_name(&m->host->cache, ep->veth->host_bridge);
-	return br && strcmp(br->link.kind, "bridge") == 0 ? br->link.ifindex : 0;
+	br = manager_find_bridge(m, ep->veth->host_bridge);
+	return br ? br->link.ifindex : 0;
 }
 
 static void plan(struct manager *m, const struct cache_link *cl, struct op_list *ops)
@@ -42,14 +43,6 @@ static void plan(struct manager *m, const struct cache_link *cl, struct op_list 
 	reconcile_link(&d, cl, ops);
 }
 
-static void settle(struct cache_link *cl)
-{
-	cl->dirty = false;
-	cl->release = false;
-	if (cl->owner)
-		cl->owner->ct->dirty = true;
-}
-
 /* Returns true when the link is still waiting (ops could not be queued). */
 static bool reconcile_one(struct manager *m, struct netns *ns, struct cache_link *cl)
 {
@@ -58,22 +51,21 @@ static bool reconcile_one(struct manager *m, struct netns *ns, struct cache_link
 	int r;
 
 	plan(m, cl, &ops);
-	if (ops.n == 0) {
-		settle(cl);
-		return false;
-	}
-	if (ns->n_inflight + ns->sendcount + ops.n > NETNS_INFLIGHT_MAX)
+	if (!netns_can_send(ns, ops.n))
 		return true; /* the ACKs of what is in flight make room and run us again */
 	for (size_t i = 0; i < ops.n; i++) {
 		log_debug("%s: %s", cl->link.name, op_describe(&ops.ops[i], buf, sizeof(buf)));
 		r = netns_queue(ns, &ops.ops[i]);
 		if (r < 0) {
-			log_warning_errno(r, "%s: failed to send request", cl->link.name);
+			log_warning_errno(r, "%s: failed to queue a request, retrying", cl->link.name);
 			return true;
 		}
 		m->writes++;
 	}
+	/* Nothing left to do: a released link is forgotten, an owned one may be configured. */
 	cl->dirty = false;
+	if (ops.n == 0)
+		cl->release = false;
 	if (cl->owner)
 		cl->owner->ct->dirty = true;
 	return false;
@@ -107,7 +99,7 @@ static bool reconcile_ns(struct manager *m, struct netns *ns)
 	}
 	r = netns_flush(ns);
 	if (r < 0)
-		log_warning_errno(r, "%s: failed to send requests", ns->name ? ns->name : "host");
+		log_warning_errno(r, "%s: failed to send requests, retrying", netns_label(ns));
 	return busy || ns->n_inflight > 0;
 }
 
@@ -118,12 +110,13 @@ static void resync(struct manager *m, struct netns *ns)
 	if (!ns->resync)
 		return;
 	log_info("%s: netlink events were lost, re-reading the kernel state",
-		 ns->name ? ns->name : "host");
+		 netns_label(ns));
 	r = netns_read_events(ns);
 	if (r >= 0)
 		r = netns_resync(ns);
 	if (r < 0) {
-		log_warning_errno(r, "%s: resync failed, retrying", ns->name ? ns->name : "host");
+		log_warning_errno(r, "%s: re-reading the kernel state failed, retrying",
+				  netns_label(ns));
 		return;
 	}
 	manager_rebind_ns(m, ns);
@@ -189,7 +182,7 @@ static void count_states(const struct manager *m, struct counts *ret)
 		ret->configured += ct->state == STATE_CONFIGURED;
 		ret->pending += ct->state == STATE_PENDING;
 		ret->failed += ct->state == STATE_FAILED;
-		ret->unmanaged += ct->unmanaged;
+		ret->unmanaged += !ct->ns;
 	}
 }
 

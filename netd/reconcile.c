@@ -82,23 +82,19 @@ static bool addr_desired(const struct desired *d, const struct nl_addr *a)
 	return false;
 }
 
-static bool addr_present(const struct cache_link *cl, const struct nl_addr *a)
-{
-	for (size_t i = 0; i < cl->n_addrs; i++)
-		if (addr_equal(&cl->addrs[i], a))
-			return true;
-	return false;
-}
-
 static void plan_addrs(const struct desired *d, const struct cache_link *cl, struct op_list *ret)
 {
-	for (size_t i = 0; i < d->n_addrs; i++)
-		if (!addr_present(cl, &d->addrs[i]))
-			push_addr(ret, OP_ADDR_ADD, cl->link.ifindex, &d->addrs[i]);
-	/* Only what we added goes: an admin's own addresses on our links are theirs. */
+	/*
+	 * Stale ones first: IPv6 refuses an address it holds with another prefix length, so a
+	 * changed prefix must be removed before it is added again. Only what we added goes: an
+	 * admin's own addresses on our links are theirs.
+	 */
 	for (size_t i = 0; i < cl->n_addrs; i++)
 		if (cl->addrs[i].protocol == NETD_PROTO && !addr_desired(d, &cl->addrs[i]))
 			push_addr(ret, OP_ADDR_DEL, cl->link.ifindex, &cl->addrs[i]);
+	for (size_t i = 0; i < d->n_addrs; i++)
+		if (!cache_link_has_addr(cl, &d->addrs[i]))
+			push_addr(ret, OP_ADDR_ADD, cl->link.ifindex, &d->addrs[i]);
 }
 
 static bool route_desired(const struct desired *d, const struct nl_route *r)
@@ -109,25 +105,17 @@ static bool route_desired(const struct desired *d, const struct nl_route *r)
 	return false;
 }
 
-static bool route_present(const struct cache_link *cl, const struct nl_route *r)
-{
-	for (size_t i = 0; i < cl->n_routes; i++)
-		if (route_equal(&cl->routes[i], r))
-			return true;
-	return false;
-}
-
 static void plan_routes(const struct desired *d, const struct cache_link *cl, bool gateway,
 			struct op_list *ret)
 {
+	/* As with addresses: a stale route may hold the key (destination) of a new one. */
+	if (!gateway)
+		for (size_t i = 0; i < cl->n_routes; i++)
+			if (cl->routes[i].protocol == NETD_PROTO && !route_desired(d, &cl->routes[i]))
+				push_route(ret, OP_ROUTE_DEL, cl->link.ifindex, &cl->routes[i]);
 	for (size_t i = 0; i < d->n_routes; i++)
-		if (d->routes[i].has_gateway == gateway && !route_present(cl, &d->routes[i]))
+		if (d->routes[i].has_gateway == gateway && !cache_link_has_route(cl, &d->routes[i]))
 			push_route(ret, OP_ROUTE_ADD, cl->link.ifindex, &d->routes[i]);
-	if (gateway)
-		return;
-	for (size_t i = 0; i < cl->n_routes; i++)
-		if (cl->routes[i].protocol == NETD_PROTO && !route_desired(d, &cl->routes[i]))
-			push_route(ret, OP_ROUTE_DEL, cl->link.ifindex, &cl->routes[i]);
 }
 
 void reconcile_link(const struct desired *d, const struct cache_link *cl, struct op_list *ret)

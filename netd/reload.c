@@ -17,32 +17,31 @@ static void log_conf_errors(const struct conf *c)
 		log_error("%s", c->errors[i]);
 }
 
-/* Hand the namespace of a dropped container to the orphans, which clean up after it. */
-static int orphan(struct manager *m, struct container *old)
+/* A dropped container: its state file goes, its namespace is cleaned up by the orphans. */
+static int drop_container(struct manager *m, struct container *old)
 {
-	struct netns **o;
-
 	if (old->state_text) {
 		int r = state_file_remove(m->state_dir, old->conf->name);
 
 		if (r < 0)
-			log_warning_errno(r, "%s: failed to remove state file", old->conf->name);
+			log_warning_errno(r, "%s: failed to remove state file, ignoring",
+					  old->conf->name);
 	}
-	if (!old->ns)
-		return 0;
-	o = reallocarray(m->orphans, m->n_orphans + 1, sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	m->orphans = o;
-	for (size_t i = 0; i < old->ns->cache.n_links; i++) {
-		struct cache_link *cl = old->ns->cache.links[i];
+	return old->ns ? manager_orphan_ns(m, TAKE_PTR(old->ns)) : 0;
+}
 
-		cl->release = cl->release || cl->owner;
-		cl->owner = NULL;
-		cl->dirty = cl->release;
+/* A container declared again before its orphaned namespace was cleaned up takes it back. */
+static struct netns *adopt_orphan(struct manager *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_orphans; i++) {
+		struct netns *ns = m->orphans[i];
+
+		if (streq_ptr(ns->name, name)) {
+			m->orphans[i] = m->orphans[--m->n_orphans];
+			return ns;
+		}
 	}
-	m->orphans[m->n_orphans++] = TAKE_PTR(old->ns);
-	return 0;
+	return NULL;
 }
 
 static int carry_runtime(struct manager *m, struct container *cts, const struct conf *next)
@@ -55,7 +54,7 @@ static int carry_runtime(struct manager *m, struct container *cts, const struct 
 		struct container *ct;
 
 		if (!nc || !nc->private_network) {
-			r = orphan(m, old);
+			r = drop_container(m, old);
 			if (r < 0)
 				return r;
 			continue;
@@ -66,6 +65,9 @@ static int carry_runtime(struct manager *m, struct container *cts, const struct 
 		ct->state = old->state;
 		ct->state_text = TAKE_PTR(old->state_text);
 	}
+	for (size_t i = 0; i < next->n_containers; i++)
+		if (!cts[i].ns)
+			cts[i].ns = adopt_orphan(m, next->containers[i].name);
 	return 0;
 }
 
@@ -118,8 +120,10 @@ static int on_reload(sd_event_source *s, void *userdata)
 	}
 	r = swap_conf(m, next);
 	if (r < 0)
-		log_error_errno(r, "Failed to apply the new configuration");
-	log_info("Reloaded %s: %zu containers", m->conf->path, m->conf->n_containers);
+		log_error_errno(r, "Reloaded %s, but not all runtime state could be carried over",
+				m->conf->path);
+	else
+		log_info("Reloaded %s: %zu containers", m->conf->path, m->conf->n_containers);
 	m->reloading = true;
 	pass_schedule(m);
 	return 0;

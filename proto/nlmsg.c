@@ -37,9 +37,14 @@ static int attr_u32(const struct nlattr *a, uint32_t *ret)
 	return 0;
 }
 
+size_t nlmsg_addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
 static int attr_addr(const struct nlattr *a, uint8_t family, union in_addr_union *ret)
 {
-	size_t len = family == AF_INET ? 4 : 16;
+	size_t len = nlmsg_addr_len(family);
 
 	if (mnl_attr_get_payload_len(a) != len)
 		return -EBADMSG;
@@ -338,11 +343,6 @@ struct nlmsghdr *nlmsg_put_link_set(void *buf, int ifindex, const char *name, un
 	return nlh;
 }
 
-static size_t family_len(uint8_t family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
 struct nlmsghdr *nlmsg_put_addr(void *buf, uint16_t type, const struct nl_addr *a)
 {
 	uint16_t flags = NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
@@ -356,7 +356,7 @@ struct nlmsghdr *nlmsg_put_addr(void *buf, uint16_t type, const struct nl_addr *
 	if (type == RTM_NEWADDR && a->family == AF_INET6)
 		aflags |= IFA_F_NODAD; /* point-to-point veth: nothing else can hold the address */
 	ifa->ifa_flags = (uint8_t)aflags;
-	mnl_attr_put(nlh, IFA_LOCAL, family_len(a->family), &a->addr);
+	mnl_attr_put(nlh, IFA_LOCAL, nlmsg_addr_len(a->family), &a->addr);
 	if (a->family == AF_INET6)
 		mnl_attr_put(nlh, IFA_ADDRESS, 16, &a->addr);
 	if (type == RTM_NEWADDR) {
@@ -382,9 +382,9 @@ struct nlmsghdr *nlmsg_put_route(void *buf, uint16_t type, const struct nl_route
 	if (r->onlink)
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (r->dst_len)
-		mnl_attr_put(nlh, RTA_DST, family_len(r->family), &r->dst);
+		mnl_attr_put(nlh, RTA_DST, nlmsg_addr_len(r->family), &r->dst);
 	if (r->has_gateway)
-		mnl_attr_put(nlh, RTA_GATEWAY, family_len(r->family), &r->gateway);
+		mnl_attr_put(nlh, RTA_GATEWAY, nlmsg_addr_len(r->family), &r->gateway);
 	if (r->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);

@@ -85,6 +85,9 @@ struct nlmsghdr *nlmsg_put_addr(void *buf, uint16_t type, const struct nl_addr *
 /* RTM_NEWROUTE (create, exclusive) or RTM_DELROUTE for r. */
 struct nlmsghdr *nlmsg_put_route(void *buf, uint16_t type, const struct nl_route *r);
 
+/* Bytes of an address of family: 4 for AF_INET, 16 otherwise. */
+size_t nlmsg_addr_len(uint8_t family);
+
 /* "10.0.0.1" / "fd00::1"; buf of at least INET6_ADDRSTRLEN. */
 const char *nlmsg_addr_to_string(uint8_t family, const union in_addr_union *a, char *buf,
 				 size_t len);

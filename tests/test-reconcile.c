@@ -13,6 +13,7 @@
 
 #include "apply.h"
 #include "conf.h"
+#include "endpoint.h"
 #include "manager.h"
 #include "reconcile.h"
 

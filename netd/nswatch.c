@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * inotify on /run/netns, where `ip netns add` and spawn bind container namespaces. A name
+ * going away means the container is stopping: netd must drop its sockets in that namespace,
+ * or they alone would keep it (and the container's veth) alive. /run is watched as well so
+ * that /run/netns is picked up when the first namespace creates it.
+ */
+#include <stdlib.h>
+#include <sys/inotify.h>
+
+#include "log.h"
+#include "manager.h"
+#include "nswatch.h"
+
+#define RUN_DIR "/run"
+#define NETNS_DIR "/run/netns"
+
+struct nswatch {
+	struct manager *m; /* borrowed: owns the event source that owns us */
+	int run_wd, netns_wd;
+};
+
+static void watch_netns_dir(struct nswatch *w, int fd)
+{
+	if (w->netns_wd >= 0)
+		return;
+	w->netns_wd = inotify_add_watch(fd, NETNS_DIR,
+					IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM |
+						IN_ONLYDIR);
+	if (w->netns_wd < 0 && errno != ENOENT)
+		log_warning_errno(-errno, "Cannot watch %s, ignoring", NETNS_DIR);
+}
+
+static void on_event(struct nswatch *w, int fd, const struct inotify_event *ev)
+{
+	if (ev->wd == w->run_wd) {
+		if (ev->len && strcmp(ev->name, "netns") == 0 && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+			watch_netns_dir(w, fd);
+		return;
+	}
+	if (ev->wd != w->netns_wd)
+		return;
+	if (ev->mask & IN_IGNORED) {
+		w->netns_wd = -1; /* the directory went; /run tells when it is back */
+		return;
+	}
+	if (!ev->len)
+		return;
+	if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+		manager_netns_added(w->m, ev->name);
+	else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
+		manager_netns_removed(w->m, ev->name);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return 0;
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			on_event(userdata, fd, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static void nswatch_free(void *userdata)
+{
+	free(userdata);
+}
+
+int nswatch_start(struct manager *m)
+{
+	struct nswatch *w;
+	int fd, r;
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct nswatch){ .m = m, .run_wd = -1, .netns_wd = -1 };
+	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		free(w);
+		return r;
+	}
+	r = sd_event_add_io(m->event, &m->nswatch, fd, EPOLLIN, on_io, w);
+	if (r < 0) {
+		safe_close(fd);
+		free(w);
+		return r;
+	}
+	(void)sd_event_source_set_io_fd_own(m->nswatch, true);
+	(void)sd_event_source_set_destroy_callback(m->nswatch, nswatch_free);
+	w->run_wd = inotify_add_watch(fd, RUN_DIR, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
+	if (w->run_wd < 0)
+		log_warning_errno(-errno, "Cannot watch %s, ignoring", RUN_DIR);
+	watch_netns_dir(w, fd);
+	return 0;
+}
