@@ -469,29 +469,6 @@ static const char *const endpoint_conf =
 	"HostBridge=br1\n"
 	"LocalAddress=10.98.0.2/24\n";
 
-/* The endpoints of one container, laid out as netd/manager.c endpoints_init() does:
- * (host, inside) of the main veth, then of each extra veth. */
-static void endpoints_build(struct container *ct, const struct conf_container *cc,
-			    struct endpoint *eps, size_t n)
-{
-	memset(ct, 0, sizeof(*ct));
-	ct->conf = cc;
-	ct->n_eps = 2 * (1 + cc->n_extras);
-	cr_assert_leq(ct->n_eps, n);
-	ct->eps = eps;
-	for (size_t i = 0; i < ct->n_eps; i++) {
-		struct endpoint *ep = &eps[i];
-
-		memset(ep, 0, sizeof(*ep));
-		ep->ct = ct;
-		ep->main = i < 2;
-		ep->inside = i % 2;
-		ep->veth = ep->main ? &cc->veth : &cc->extras[i / 2 - 1]->veth;
-		if (ep->inside)
-			ep->name_inside = ep->main ? "eth0" : ep->veth->ifname;
-	}
-}
-
 static void expect_set(char got[][80], size_t n_got, const char *const *want, const char *what,
 		       const char *name)
 {
@@ -551,17 +528,20 @@ Test(reconcile, endpoint_desired)
 	for (size_t i = 0; r != 0 && conf && i < conf->n_errors; i++)
 		cr_log_error("%s", conf->errors[i]);
 	cr_assert_eq(r, 0);
+	/* the runtime objects exactly as netd builds them for a conf generation */
+	struct container *cts = NULL;
+	cr_assert_eq(manager_containers_new(NULL, conf, &cts), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct conf_container *cc = conf_find_container(conf, cases[i].container);
 		char addrs[DESIRED_MAX][80], routes[DESIRED_MAX][80], a[INET6_ADDRSTRLEN];
-		struct endpoint eps[8];
-		struct container ct;
+		const struct container *ct;
 		struct desired d;
 
 		cr_assert_not_null(cc, "case %s", cases[i].name);
-		endpoints_build(&ct, cc, eps, ARRAY_SIZE(eps));
+		ct = &cts[cc - conf->containers];
+		cr_assert_lt(cases[i].ep, ct->n_eps, "case %s", cases[i].name);
 		memset(&d, 0x5a, sizeof(d));
-		endpoint_desired(&ct.eps[cases[i].ep], cases[i].ifindex, cases[i].bridge, &d);
+		endpoint_desired(&ct->eps[cases[i].ep], cases[i].ifindex, cases[i].bridge, &d);
 
 		cr_expect(d.manage_link, "case %s", cases[i].name);
 		cr_expect(streq_ptr(d.name, cases[i].want_name), "case %s: name %s", cases[i].name,
@@ -598,6 +578,7 @@ Test(reconcile, endpoint_desired)
 		expect_set(addrs, d.n_addrs, cases[i].addrs, "addresses", cases[i].name);
 		expect_set(routes, d.n_routes, cases[i].routes, "routes", cases[i].name);
 	}
+	manager_containers_free(cts, conf->n_containers);
 	conf_free(conf);
 }
 
