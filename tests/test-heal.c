@@ -122,3 +122,29 @@ Test(heal, bridge_recreated)
 	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
 	expect_sh(q_route("b", "default", "eth0", "10.5.0.1"));
 }
+
+/*
+ * The bridge is renamed away: vb-b stays enslaved to it, but HostBridge=br0 no longer names
+ * it, so b waits for a br0 again. Renamed back, the membership is right as it stands and b is
+ * configured again. A rename is only a RTM_NEWLINK with another name: netd must judge the
+ * bridge by its current name, not by the ifindex it once found under br0.
+ */
+Test(heal, bridge_renamed_away)
+{
+	setup_b();
+	/* the kernel reports operstate changes up to a second late (linkwatch): let vb-b's land
+	 * first, or that stray event would make netd look at b again for the wrong reason */
+	watch_ns("b");
+	wait_cond(WAIT_MS, "ip -j link show dev vb-b | jq -e '.[0].operstate == \"UP\"' >/dev/null"
+			   " && ip -n b -j link show dev eth0 | jq -e '.[0].operstate == \"UP\"' >/dev/null");
+	sh_ok("ip link set br0 name br1");
+	wait_state(STATE_DIR, "b", "pending", WAIT_MS);
+	/* nothing to undo: the port stays on br1, netd must not fight over it */
+	expect_sh(q_master("vb-b", "br1"));
+	sh_ok("ip link set br1 name br0");
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	wait_cond(WAIT_MS, "%s && %s", q_master("vb-b", "br0"), q_up(NULL, "vb-b"));
+	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
+	expect_sh(q_route("b", "default", "eth0", "10.5.0.1"));
+	cr_expect(netd_alive(), "netd died");
+}

@@ -461,3 +461,142 @@ Test(netd, refused_request_fails_only_that_container)
 	struct netd_status s = netd_wait_counter("configured", 1, WAIT_MS);
 	cr_expect(s.failed == 1, "one configured, one failed: %s", netd_status_str(&s));
 }
+
+/*
+ * `ip netns del` while the container's veth lives: the name is the last reference the
+ * namespace has besides netd's own sockets in it. netd must drop them, so the namespace dies,
+ * the kernel destroys the veth pair with it and x is gone. Were netd to keep its sockets, they
+ * would pin the namespace: ve-x would stay forever and x.state with it.
+ */
+Test(netd, netns_deleted_releases_container)
+{
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	assert_sh(q_x());
+	/* no watch_ns("x") here: an ip monitor in x would pin the namespace itself */
+	sh_ok("ip netns del x");
+	/* the namespace is torn down by a kernel worker after its last reference goes: ve-x
+	 * disappears asynchronously, and netd removes x.state when it sees that */
+	wait_state_gone(STATE_DIR, "x", WAIT_MS);
+	expect_sh("! ip link show dev ve-x >/dev/null 2>&1");
+	cr_expect(netd_alive(), "netd died");
+}
+
+/*
+ * The pair is created with both ends in the host namespace and the peer is moved into the
+ * container afterwards (as some spawners do). While the peer is ours netd configures the host
+ * side only; the move must make it look again and configure the inside too. The kernel says
+ * nothing about ve-y on the move: the only event is host0's RTM_DELLINK in the host namespace
+ * (with IFLA_NEW_NETNSID), and host0 stays down, so no carrier change on ve-y follows either.
+ */
+Test(netd, peer_moved_into_netns_later)
+{
+	netd_start(CT_Y, NULL);
+	watch_ns(NULL);
+	sh_ok("ip netns add y && ip link add ve-y type veth peer name host0");
+	/* sync point: netd has seen ve-y with its peer still in the host namespace */
+	wait_cond(WAIT_MS, "%s && %s", q_up(NULL, "ve-y"), q_addr(NULL, "ve-y", "10.0.1.1/32"));
+	expect_sh(q_link(NULL, "host0"));
+	expect_sh(q_noaddr(NULL, "host0", "10.0.1.2"));
+
+	sh_ok("ip link set host0 netns y");
+	watch_ns("y");
+	wait_cond(WAIT_MS, "%s", q_y());
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	_cleanup_free_ char *netns = state_get(STATE_DIR, "y", "NETNS");
+	cr_expect(streq_ptr(netns, "/run/netns/y"), "NETNS=%s, expected /run/netns/y",
+		  strna(netns));
+	cr_expect(ping_ok("y", "10.0.1.1"), "container -> host after the move");
+}
+
+/*
+ * Another default route already holds the key netd's default route needs (IPv4: destination
+ * 0/0, tos 0, metric 0, table main), so the kernel answers EEXIST to netd's NLM_F_EXCL add.
+ * That EEXIST is a refusal, not "already there": x is failed and says why, and the foreign
+ * route, which netd did not add, stays.
+ */
+Test(netd, conflicting_route_fails)
+{
+	sh_ok("ip netns add x && ip -n x link add foo type veth peer name bar && "
+	      "ip -n x link set foo up && ip -n x link set bar up && "
+	      "ip -n x addr add 10.0.0.9/24 dev foo && "
+	      "ip -n x route add default via 10.0.0.10 dev foo proto static");
+	netd_start(CT_X, NULL);
+	sh_ok("ip link add ve-x type veth peer name host0 netns x");
+
+	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
+	_cleanup_free_ char *err = state_get(STATE_DIR, "x", "ERROR");
+	cr_expect(err && strstr(err, "File exists"),
+		  "ERROR= carries the kernel's reason: %s", strna(err));
+	cr_expect(err && strstr(err, "0.0.0.0/0"), "ERROR= names the default route: %s",
+		  strna(err));
+	expect_sh(q_route("x", "default", "foo", "10.0.0.10"));
+	expect_sh("ip -n x -j -4 route show table main default | jq -e "
+		  "'[.[] | select(.protocol == \"static\")] | length == 1' >/dev/null");
+	/* netd's own default route did not somehow get in beside it */
+	expect_sh(q_noroute("x", "default", "eth0"));
+	cr_expect(netd_alive(), "netd died");
+}
+
+/*
+ * /run/netns/x holds a veth called host0 whose peer is not ve-x: ve-x's peer went to another
+ * namespace. netd opens /run/netns/x by the container's name, but the container side is
+ * ve-x's peer only; the stranger must not be renamed, brought up or addressed.
+ */
+Test(netd, stale_netns_foreign_veth_not_touched)
+{
+	sh_ok("ip netns add x && ip -n x link add host0 type veth peer name other");
+	netd_start(CT_X, NULL);
+	watch_ns(NULL);
+	watch_ns("x");
+	sh_ok("ip netns add z && ip link add ve-x type veth peer name host0 netns z");
+
+	/*
+	 * x's own side is served all the same. It is also the sync point: netd asks for the
+	 * inside's rename in its first pass, with ve-x's up, and rtnetlink applies a request
+	 * before sendmsg returns, so once ve-x has its route (a later phase) a wrongful rename
+	 * would already show. x's inside never appears in x, so x's state is not asserted:
+	 * pending is what a careful netd can say, and that is not what this test is about.
+	 */
+	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
+		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	expect_sh("! ip -n x link show dev eth0 >/dev/null 2>&1");
+	assert_sh(q_link("x", "host0"));
+	expect_sh("out=$(ip -n x -j link show dev host0) && printf '%s' \"$out\" | "
+		  "jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
+	expect_sh(q_noaddr("x", "host0", "10.0.0.2"));
+	expect_sh(q_noaddr("x", "host0", "fd00::2"));
+	expect_sh(q_noroute("x", "default", "host0"));
+	/* nor the peer in z, which netd has no business with */
+	expect_sh(q_link("z", "host0"));
+	expect_sh(q_noaddr("z", "host0", "10.0.0.2"));
+	cr_expect(netd_alive(), "netd died");
+}
+
+/*
+ * The same with the indexes lined up against netd: x's stranger host0 has the ifindex of
+ * ve-x's real peer (in z), and its own peer (in w) has the ifindex of ve-x. Index numbers
+ * alone then match both ways; only the peer's namespace (the link-netnsid of x's host0 names
+ * w, not the host) tells the stranger from ve-x's peer.
+ */
+Test(netd, stale_netns_foreign_veth_same_indexes)
+{
+	sh_ok("ip netns add x && ip netns add w && ip netns add z && "
+	      "ip -n x link add host0 index 7 type veth peer name other netns w index 100");
+	netd_start(CT_X, NULL);
+	watch_ns(NULL);
+	watch_ns("x");
+	sh_ok("ip link add ve-x index 100 type veth peer name host0 netns z index 7");
+
+	/* sync point as above: the host side's last phase is done */
+	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
+		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	expect_sh("! ip -n x link show dev eth0 >/dev/null 2>&1");
+	assert_sh(q_link("x", "host0"));
+	expect_sh("out=$(ip -n x -j link show dev host0) && printf '%s' \"$out\" | "
+		  "jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
+	expect_sh(q_noaddr("x", "host0", "10.0.0.2"));
+	expect_sh(q_noaddr("x", "host0", "fd00::2"));
+	cr_expect(netd_alive(), "netd died");
+}

@@ -214,3 +214,41 @@ Test(reload, sighup_burst_last_file_wins)
 	cr_expect(s.rejected == 0, "a complete file was rejected: %s", netd_status_str(&s));
 	cr_expect(netd_alive(), "netd died");
 }
+
+#define CONF_X6(l6)                   \
+	"[Container x]\n"             \
+	"PrivateNetwork=yes\n"        \
+	"HostAddress=10.0.0.1\n"      \
+	"LocalAddress=10.0.0.2\n"     \
+	"HostAddress6=fd00::1\n"      \
+	"LocalAddress6=" l6 "\n"
+
+/*
+ * Only the prefix length of an IPv6 address changes. The kernel keys IPv6 addresses by the
+ * address alone and refuses (EEXIST) fd00::2/64 while it holds fd00::2/128, so the old one
+ * must be removed first; an "EEXIST means it is there" shortcut would leave /128 in place.
+ */
+Test(reload, ipv6_prefix_change)
+{
+	netd_start(CONF_X6("fd00::2"), NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	assert_sh(q_ct("x", "10.0.0.1", "10.0.0.2", "fd00::1", "fd00::2"));
+
+	struct netd_status s = netd_reload(CONF_X6("fd00::2/64"));
+	cr_expect(s.rejected == 0 && s.reloads == 1, "reload: %s", netd_status_str(&s));
+	/* READY=1 comes after the new config is applied */
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh(q_addr("x", "eth0", "fd00::2/64"));
+	expect_sh("out=$(ip -n x -j -6 addr show dev eth0) && printf '%s' \"$out\" | jq -e "
+		  "'all(.[].addr_info[]?; .local != \"fd00::2\" or .prefixlen == 64)' >/dev/null");
+	/* the rest of x is as before: host side, host route, default routes */
+	expect_sh(q_addr(NULL, "ve-x", "fd00::1/128"));
+	expect_sh(q_route(NULL, "fd00::2", "ve-x", NULL));
+	expect_sh(q_route("x", "fd00::1", "eth0", NULL));
+	expect_sh(q_route("x", "default", "eth0", "fd00::1"));
+	expect_sh(q_ct("x", "10.0.0.1", "10.0.0.2", NULL, NULL));
+	cr_expect(ping_ok("x", "fd00::1"), "container -> host fd00::1 after the change");
+	cr_expect(ping_ok(NULL, "fd00::2"), "host -> container fd00::2 after the change");
+	cr_expect(netd_alive(), "netd died");
+}
