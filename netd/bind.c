@@ -4,6 +4,7 @@
  * the container side is the veth peer of the host link inside /run/netns/NAME. Renames,
  * re-creations, re-dumps and reloads all come down to (re)binding.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -21,10 +22,30 @@ static struct endpoint *inside_of(struct endpoint *host_ep)
 	return host_ep + 1;
 }
 
+/* Open /run/netns/NAME if it is the namespace the host link's peer lives in. */
+static int open_peer_ns(struct container *ct, const struct nl_link *host_link, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int nsid, r;
+
+	if (fd < 0)
+		return -errno;
+	r = netns_nsid_of(ct->m->host, fd, &nsid);
+	if (r < 0)
+		return r;
+	if (nsid != host_link->link_netnsid)
+		return -EXDEV;
+	r = netns_new(ct->m, ct->conf->name, fd, ct->m->host_fd, ct->m->rcvbuf, &ct->ns);
+	if (r >= 0)
+		ct->ns->nsid = nsid;
+	return r;
+}
+
 /*
- * The container's side is reached through /run/netns/NAME, once the host link's peer lives
- * in another namespace: while the peer is in our own, nothing is decided yet (it may still be
- * moved into the container), and the host link's next change looks again.
+ * The container's side is reached through /run/netns/NAME, and only when that is where the
+ * host link's peer lives: the namespace ids must agree, or a stale or unrelated name would
+ * have us configure links that are not ours. While the peer is still in our own namespace
+ * nothing is decided (it may yet be moved into the container).
  */
 static void container_open_ns(struct container *ct, const struct nl_link *host_link)
 {
@@ -34,10 +55,13 @@ static void container_open_ns(struct container *ct, const struct nl_link *host_l
 	if (ct->ns || ct->unmanaged || !host_link->has_link_netnsid)
 		return;
 	(void)snprintf(path, sizeof(path), "/run/netns/%s", ct->conf->name);
-	r = netns_new(ct->m, ct->conf->name, path, ct->m->host_fd, ct->m->rcvbuf, &ct->ns);
+	r = open_peer_ns(ct, host_link, path);
 	if (r == -ENOENT)
 		log_info("%s: %s does not exist, configuring the host side only", ct->conf->name,
 			 path);
+	else if (r == -EXDEV)
+		log_warning("%s: the peer of %s is not in %s, configuring the host side only",
+			    ct->conf->name, host_link->name, path);
 	else if (r < 0)
 		log_warning_errno(r, "%s: cannot use %s, configuring the host side only",
 				  ct->conf->name, path);
@@ -46,16 +70,15 @@ static void container_open_ns(struct container *ct, const struct nl_link *host_l
 }
 
 /*
- * Only the veth whose peer is our host link is the container's end: nothing else in there.
- * The kernel announces a veth's second end before the pair is joined (no IFLA_LINK yet), and
- * nothing follows until the link changes: an unknown peer is given the benefit of the doubt.
+ * The veth at the host link's peer index in the verified namespace. The kernel announces a
+ * veth's second end before the pair is joined (no IFLA_LINK yet), and nothing follows until
+ * the link changes: an unknown peer is accepted, a different one is not.
  */
 static bool is_peer_of(const struct cache_link *cl, int host_ifindex)
 {
 	if (strcmp(cl->link.kind, "veth") != 0)
 		return false;
-	return cl->link.peer_ifindex == 0 ||
-	       (cl->link.has_link_netnsid && cl->link.peer_ifindex == host_ifindex);
+	return cl->link.peer_ifindex == 0 || cl->link.peer_ifindex == host_ifindex;
 }
 
 /* Find the container-side link of a bound host endpoint in the container's namespace. */
@@ -65,7 +88,7 @@ static void bind_inside(struct endpoint *host_ep, const struct nl_link *host_lin
 	struct container *ct = host_ep->ct;
 	struct cache_link *cl;
 
-	if (!ct->ns || !host_link->has_link_netnsid)
+	if (!ct->ns || !host_link->has_link_netnsid || host_link->link_netnsid != ct->ns->nsid)
 		return;
 	in->ifindex = host_link->peer_ifindex;
 	cl = cache_get(&ct->ns->cache, in->ifindex);
@@ -209,10 +232,36 @@ void manager_link_changed(struct manager *m, struct netns *ns, struct cache_link
 		manager_mark_dirty(m, cl);
 }
 
+/*
+ * A veth's peer moving to another namespace is announced as the peer's removal only; the host
+ * end learns nothing. Ask the kernel about claimed links whose peer that was.
+ */
+static void refresh_peers_of(struct manager *m, int ifindex)
+{
+	for (size_t i = 0; i < m->n_containers; i++) {
+		struct container *ct = &m->containers[i];
+
+		for (size_t e = 0; e < ct->n_eps; e += 2) {
+			struct cache_link *cl = cache_get(&m->host->cache, ct->eps[e].ifindex);
+			int r;
+
+			if (!cl || cl->link.has_link_netnsid || cl->link.peer_ifindex != ifindex)
+				continue;
+			r = netns_refresh_link(m->host, cl->link.ifindex);
+			if (r < 0)
+				log_warning_errno(r, "%s: cannot read %s again, ignoring",
+						  ct->conf->name, cl->link.name);
+			return;
+		}
+	}
+}
+
 void manager_link_removed(struct manager *m, struct netns *ns, int ifindex)
 {
 	struct cache_link *cl = cache_get(&ns->cache, ifindex);
 
+	if (ns == m->host)
+		refresh_peers_of(m, ifindex);
 	if (!cl)
 		return;
 	if (ns == m->host && strcmp(cl->link.kind, "bridge") == 0)

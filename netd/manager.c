@@ -309,7 +309,7 @@ int manager_start(struct manager *m)
 {
 	int r;
 
-	r = netns_new(m, NULL, NULL, m->host_fd, m->rcvbuf, &m->host);
+	r = netns_new(m, NULL, -1, m->host_fd, m->rcvbuf, &m->host);
 	if (r < 0)
 		return r;
 	m->starting = true;

@@ -291,6 +291,50 @@ int netns_resync(struct netns *ns)
 	return 0;
 }
 
+/* Keep the reply: handling it may itself talk on the same socket (nsid queries). */
+static int refresh_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct nlmsghdr **copy = userdata;
+
+	if (*copy || nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	*copy = malloc(nlh->nlmsg_len);
+	if (!*copy)
+		return -ENOMEM;
+	memcpy(*copy, nlh, nlh->nlmsg_len);
+	return 0;
+}
+
+int netns_refresh_link(struct netns *ns, int ifindex)
+{
+	_cleanup_free_ struct nlmsghdr *reply = NULL;
+	char req[NLMSG_BUF_SIZE];
+	int r = nl_get(ns->dump, nlmsg_put_getlink(req, ifindex), refresh_cb, &reply);
+
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	return reply ? on_message(reply, ns) : 0;
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	return nlmsg_parse_nsid(nlh, userdata);
+}
+
+int netns_nsid_of(struct netns *ns, int fd, int *ret)
+{
+	char req[NLMSG_BUF_SIZE];
+	int nsid = -1, r;
+
+	r = nl_get(ns->dump, nlmsg_put_getnsid(req, fd), nsid_cb, &nsid);
+	if (r < 0)
+		return r;
+	*ret = nsid;
+	return 0;
+}
+
 const char *netns_label(const struct netns *ns)
 {
 	return ns->name ? ns->name : "host";
@@ -464,16 +508,12 @@ static int netns_open_sockets(struct netns *ns, int rcvbuf)
 }
 
 /* Sockets belong to the namespace they were created in, whatever we join later. */
-static int netns_open_in(struct netns *ns, const char *path, int host_fd, int rcvbuf)
+static int netns_open_in(struct netns *ns, int fd, int host_fd, int rcvbuf)
 {
-	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (!path)
-		return netns_open_sockets(ns, rcvbuf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return netns_open_sockets(ns, rcvbuf);
 	if (setns(fd, CLONE_NEWNET) < 0)
 		return -errno;
 	r = netns_open_sockets(ns, rcvbuf);
@@ -482,7 +522,7 @@ static int netns_open_in(struct netns *ns, const char *path, int host_fd, int rc
 	return r;
 }
 
-int netns_new(struct manager *m, const char *name, const char *path, int host_fd, int rcvbuf,
+int netns_new(struct manager *m, const char *name, int fd, int host_fd, int rcvbuf,
 	      struct netns **ret)
 {
 	struct netns *ns;
@@ -497,7 +537,7 @@ int netns_new(struct manager *m, const char *name, const char *path, int host_fd
 		netns_free(ns);
 		return -ENOMEM;
 	}
-	r = netns_open_in(ns, path, host_fd, rcvbuf);
+	r = netns_open_in(ns, fd, host_fd, rcvbuf);
 	if (r >= 0)
 		r = sd_event_add_io(manager_event(m), &ns->ev_src, nl_fd(ns->ev), EPOLLIN,
 				    on_event_io, ns);

@@ -27,6 +27,7 @@ struct inflight {
 
 struct netns {
 	char *name;          /* owned: container name; NULL for the host namespace */
+	int nsid;            /* the id the host namespace gives this one (containers only) */
 	struct manager *m;   /* borrowed: the manager owns every netns */
 	struct nl_sock *ev;  /* owned */
 	struct nl_sock *req; /* owned */
@@ -43,13 +44,23 @@ struct netns {
 };
 
 /*
- * Open the sockets inside the namespace at path (NULL: the caller's own), register them with
+ * Open the sockets inside the namespace open at fd (-1: the caller's own), register them with
  * the manager's event loop and dump the namespace into the cache. host_fd is the manager's
- * own namespace, returned to afterwards. Returns 0, -ENOENT when path does not exist, -errno.
+ * own namespace, returned to afterwards. Returns 0 or -errno.
  */
-int netns_new(struct manager *m, const char *name, const char *path, int host_fd, int rcvbuf,
+int netns_new(struct manager *m, const char *name, int fd, int host_fd, int rcvbuf,
 	      struct netns **ret) _must_check_;
 struct netns *netns_free(struct netns *ns);
+
+/*
+ * Ask the kernel for one link again and handle the answer as an event: for changes the kernel
+ * does not announce (a veth's peer moving to another namespace). A link that is gone is no
+ * error. Returns 0 or -errno.
+ */
+int netns_refresh_link(struct netns *ns, int ifindex) _must_check_;
+
+/* The id ns gives the namespace open at fd (NETNSA_NSID_NOT_ASSIGNED: none). 0 or -errno. */
+int netns_nsid_of(struct netns *ns, int fd, int *ret) _must_check_;
 
 /* Read everything queued on the event socket into the cache. Returns 0 or -errno. */
 int netns_read_events(struct netns *ns) _must_check_;

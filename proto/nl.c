@@ -201,9 +201,9 @@ int nl_parse_error(const struct nlmsghdr *nlh, size_t len, struct nl_err *reterr
 }
 
 /*
- * Handle one message of a dump. Returns 1 when the dump is complete, 0 to go on, or a
- * negative error. Messages of another sequence number are leftovers of an earlier dump that
- * was abandoned; they are skipped.
+ * Handle one reply message. Returns 1 when the exchange is complete (NLMSG_DONE of a dump,
+ * the ACK of a request), 0 to go on, or a negative error. Messages of another sequence
+ * number are leftovers of an earlier exchange that was abandoned; they are skipped.
  */
 static int dump_message(struct nl_sock *nl, const struct nlmsghdr *nlh, uint32_t seq,
 			nl_msg_cb cb, void *userdata, bool *interrupted)
@@ -218,7 +218,7 @@ static int dump_message(struct nl_sock *nl, const struct nlmsghdr *nlh, uint32_t
 	case NLMSG_ERROR: {
 		int r = nl_parse_error(nlh, nlh->nlmsg_len, NULL);
 
-		return r < 0 ? r : -EBADMSG;
+		return r < 0 ? r : 1;
 	}
 	case NLMSG_NOOP:
 		return 0;
@@ -227,7 +227,8 @@ static int dump_message(struct nl_sock *nl, const struct nlmsghdr *nlh, uint32_t
 	}
 }
 
-int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata)
+/* Send req and feed every reply to cb until the exchange completes. */
+static int nl_exchange(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata)
 {
 	_cleanup_free_ char *buf = NULL;
 	const size_t bufsz = 1 << 16;
@@ -237,7 +238,6 @@ int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userda
 	buf = malloc(bufsz);
 	if (!buf)
 		return -ENOMEM;
-	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
 	req->nlmsg_seq = nl_next_seq(nl);
 	r = nl_send(nl, req, req->nlmsg_len);
 	if (r < 0)
@@ -269,6 +269,18 @@ done:
 		return first_error;
 	/* A torn dump must never be reconciled against: the caller redoes it. */
 	return interrupted ? -EINTR : 0;
+}
+
+int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata)
+{
+	req->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
+	return nl_exchange(nl, req, cb, userdata);
+}
+
+int nl_get(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata)
+{
+	req->nlmsg_flags = (req->nlmsg_flags & ~NLM_F_DUMP) | NLM_F_REQUEST | NLM_F_ACK;
+	return nl_exchange(nl, req, cb, userdata);
 }
 
 int nl_talk(struct nl_sock *nl, struct nlmsghdr *req, struct nl_err *reterr)

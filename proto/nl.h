@@ -72,6 +72,13 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *userdata);
 int nl_dump(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata) _must_check_;
 
 /*
+ * Send a request for one object (RTM_GETLINK of an ifindex, RTM_GETNSID, ...) with NLM_F_ACK
+ * on a blocking socket; cb sees the reply. Returns 0, the kernel's negative errno, or the
+ * error from cb.
+ */
+int nl_get(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, void *userdata) _must_check_;
+
+/*
  * Send one request with NLM_F_ACK on a blocking socket and wait for its ACK.
  * Returns 0 or the kernel's negative errno (details in *reterr when non-NULL).
  */

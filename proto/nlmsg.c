@@ -4,6 +4,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 
@@ -136,7 +137,9 @@ static int link_attr(const struct nlattr *a, struct parse_ctx *c)
 		return r;
 	case IFLA_LINK_NETNSID:
 		l->has_link_netnsid = true;
-		return attr_u32(a, &v);
+		r = attr_u32(a, &v);
+		l->link_netnsid = (int)v;
+		return r;
 	case IFLA_LINKINFO:
 		return parse_nested(a, linkinfo_cb, c);
 	case IFLA_PROP_LIST:
@@ -294,6 +297,55 @@ static struct nlmsghdr *put_header(void *buf, uint16_t type, uint16_t flags)
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	return nlh;
+}
+
+struct nlmsghdr *nlmsg_put_getlink(void *buf, int ifindex)
+{
+	struct nlmsghdr *nlh = put_header(buf, RTM_GETLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nlh;
+}
+
+struct nlmsghdr *nlmsg_put_getnsid(void *buf, int fd)
+{
+	struct nlmsghdr *nlh = put_header(buf, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd);
+	return nlh;
+}
+
+static int nsid_cb(const struct nlattr *a, void *data)
+{
+	struct parse_ctx *c = data;
+
+	if (mnl_attr_get_type(a) != NETNSA_NSID)
+		return MNL_CB_OK;
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0) {
+		c->error = -EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	*(int *)c->out = (int)mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+int nlmsg_parse_nsid(const struct nlmsghdr *nlh, int *ret)
+{
+	int nsid = NETNSA_NSID_NOT_ASSIGNED;
+	struct parse_ctx c = { .out = &nsid };
+
+	const size_t hdrlen = NLMSG_ALIGN(sizeof(struct rtgenmsg));
+
+	if (nlh->nlmsg_type != RTM_NEWNSID || nlh->nlmsg_len < NLMSG_HDRLEN + hdrlen)
+		return -EBADMSG;
+	if (parse_attrs(nlh, hdrlen, nsid_cb, &c) < 0)
+		return c.error < 0 ? c.error : -EBADMSG;
+	*ret = nsid;
+	return 0;
 }
 
 struct nlmsghdr *nlmsg_put_dump(void *buf, uint16_t type, uint8_t family)

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <net/if.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@ struct nl_link {
 	int master;       /* IFLA_MASTER, 0 when none */
 	int peer_ifindex; /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when none */
 	bool has_link_netnsid; /* the peer lives in another namespace (IFLA_LINK_NETNSID) */
+	int link_netnsid;      /* that namespace's id as seen from ours */
 };
 
 struct nl_addr {
@@ -71,6 +73,16 @@ int nlmsg_parse_route(const struct nlmsghdr *nlh, struct nl_route *ret) _must_ch
 
 /* RTM_GETLINK / RTM_GETADDR / RTM_GETROUTE dump of family (AF_UNSPEC for all). */
 struct nlmsghdr *nlmsg_put_dump(void *buf, uint16_t type, uint8_t family);
+
+/* RTM_GETLINK of one link (for nl_get()). */
+struct nlmsghdr *nlmsg_put_getlink(void *buf, int ifindex);
+
+/* RTM_GETNSID: the id our namespace gives the namespace open at fd (for nl_get()). */
+struct nlmsghdr *nlmsg_put_getnsid(void *buf, int fd);
+
+/* The NETNSA_NSID of an RTM_NEWNSID reply (NETNSA_NSID_NOT_ASSIGNED when it has none).
+ * Returns 0 or -EBADMSG. */
+int nlmsg_parse_nsid(const struct nlmsghdr *nlh, int *ret) _must_check_;
 
 /*
  * RTM_NEWLINK on an existing link: rename when name is non-NULL, set the IFF_* bits in
