@@ -115,7 +115,9 @@ static int on_reload(sd_event_source *s, void *userdata)
 		log_error("Reload rejected, keeping the configuration in force");
 		conf_free(next);
 		m->rejected++;
-		pass_notify(m, true);
+		/* An accepted reload (or the start) still settling says READY=1 when it is done. */
+		if (!m->reloading && !m->starting)
+			pass_notify(m, true);
 		return 0;
 	}
 	r = swap_conf(m, next);
