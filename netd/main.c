@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <systemd/sd-event.h>
 
 #include "conf.h"
@@ -122,6 +123,21 @@ static int load(const char *path, struct conf **ret)
 	return 0;
 }
 
+/*
+ * Three netlink sockets per running container: the soft limit of 1024 descriptors would cap
+ * netd at a few hundred containers. The hard limit is what the admin (or systemd) allows.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(-errno, "Failed to raise the file descriptor limit, ignoring");
+}
+
 static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	(void)notify_send("STOPPING=1", true);
@@ -160,6 +176,7 @@ static int run(const struct args *a, struct conf *conf)
 	sd_event *e = NULL;
 	int r;
 
+	raise_fd_limit();
 	r = sd_event_default(&e);
 	if (r < 0) {
 		conf_free(conf);
