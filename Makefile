@@ -51,7 +51,8 @@ LIBPROTO := $(B)/proto/libproto.a
 LIBNETD := $(B)/netd/libnetd.a
 NETD := $(B)/netd/netd
 TEST_BINS := $(TESTS:%=$(B)/tests/test-%)
-HARNESS_OBJ := $(B)/tests/harness.o
+SANDBOX_OBJ := $(B)/tests/sandbox.o
+HARNESS_OBJ := $(B)/tests/harness.o $(B)/tests/query.o $(SANDBOX_OBJ)
 BENCH := $(if $(filter 1,$(SANITIZE)),build/san,build)/bench/bench
 
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
@@ -123,11 +124,11 @@ demo: deps
 	@$(MAKE) --no-print-directory $(NETD)
 	@NETD=$(abspath $(NETD)) tests/demo config.example
 
-# Standalone (no Criterion, no harness): it needs only libc and proto/util.h.
-$(BENCH): tests/bench.c proto/util.h
+# No Criterion and no harness: libc, proto/util.h and tests/sandbox.o (shared with the harness).
+$(BENCH): $(B)/tests/bench.o $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
-	$(say) CC $@
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 bench: deps
 	@$(MAKE) --no-print-directory $(NETD) $(BENCH)

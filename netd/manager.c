@@ -22,6 +22,8 @@ static struct endpoint *claim_lookup(const struct manager *m, const char *name)
 {
 	struct claim key = { .name = name }, *c;
 
+	if (!m->n_claims)
+		return NULL;
 	c = bsearch(&key, m->claims, m->n_claims, sizeof(key), claim_cmp);
 	return c ? c->ep : NULL;
 }
@@ -86,7 +88,7 @@ int manager_claims_build(struct manager *m)
 				r = claims_add(m, ct->eps[e].veth->altname, &ct->eps[e]);
 		}
 	}
-	if (r >= 0)
+	if (r >= 0 && m->n_claims > 0) /* qsort() wants an array, even of nothing */
 		qsort(m->claims, m->n_claims, sizeof(*m->claims), claim_cmp);
 	return r;
 }

@@ -6,14 +6,12 @@
  * measured in the same run; it asserts nothing about speed, only that each scenario did its
  * work (configured=N, exactly 3N writes, a restart that writes nothing).
  *
- * Standalone (no Criterion): tests/harness.c fails tests with cr_assert, so the few helpers
- * needed here are repeated in small. Nothing sleeps: every wait is a bounded poll() on
- * netd's sd_notify socket or on pidfds.
+ * No Criterion: the sandbox, pidfd and notify-socket code is tests/sandbox.c, shared with the
+ * test harness; failures here die(). Nothing sleeps: every wait is a bounded poll() on netd's
+ * sd_notify socket or on pidfds.
  */
 #include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -21,17 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "util.h"
 
 #define BENCH_DIR "/run/bench"
@@ -71,108 +62,38 @@ static _printf_(1, 2) __attribute__((noreturn)) void die(const char *fmt, ...)
 	exit(EXIT_FAILURE);
 }
 
-static unsigned long long now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
-}
-
 static double since_s(unsigned long long t0)
 {
 	return (double)(now_usec() - t0) / 1e6;
 }
 
-static int remaining_ms(unsigned long long deadline)
-{
-	unsigned long long now = now_usec();
-
-	return now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
-}
-
 /* ---- processes, by pidfd -------------------------------------------------------------- */
 
-struct proc {
-	pid_t pid;
-	int pidfd; /* owned; -1 once reaped */
-};
-
-/*
- * fork(); the child dies with its parent (PDEATHSIG), so a scenario that fails or is killed
- * leaves no netd or ip behind. Returns pid 0 in the child.
- */
-static struct proc proc_fork(void)
+/* proc_fork() or die. Returns pid 0 in the child. */
+static struct proc fork_or_die(void)
 {
-	pid_t parent = getpid();
-	struct proc p = { .pidfd = -1 };
+	struct proc p;
+	int r = proc_fork(&p);
 
-	fflush(stdout);
-	fflush(stderr);
-	p.pid = fork();
-	if (p.pid < 0)
-		die("fork: %m");
-	if (p.pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		return p;
-	}
-	p.pidfd = (int)syscall(SYS_pidfd_open, p.pid, 0);
-	if (p.pidfd < 0)
-		die("pidfd_open: %m");
+	if (r < 0)
+		die("fork: %s", strerror(-r));
 	return p;
 }
 
 /* out_fd/err_fd: -1 inherits. notify: $NOTIFY_SOCKET for the child, or NULL. */
-static struct proc proc_spawn(char *const argv[], int out_fd, int err_fd, const char *notify)
+static struct proc spawn_or_die(char *const argv[], int out_fd, int err_fd, const char *notify)
 {
-	struct proc p = proc_fork();
+	struct proc p;
+	int r = proc_spawn(argv, out_fd, err_fd, notify, &p);
 
-	if (p.pid == 0) {
-		if (out_fd >= 0)
-			(void)dup2(out_fd, STDOUT_FILENO);
-		if (err_fd >= 0)
-			(void)dup2(err_fd, STDERR_FILENO);
-		if (notify)
-			(void)setenv("NOTIFY_SOCKET", notify, 1);
-		execv(argv[0], argv);
-		fprintf(stderr, "bench: exec %s: %m\n", argv[0]);
-		_exit(127);
-	}
+	if (r < 0)
+		die("spawn %s: %s", argv[0], strerror(-r));
 	return p;
 }
 
-/* Returns the exit status (128+signal when killed), -ETIME after timeout_ms, or -errno. */
-static int proc_wait(struct proc *p, int timeout_ms)
+static void kill_proc(struct proc *p)
 {
-	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
-	siginfo_t si = { 0 };
-	int r = poll(&pfd, 1, timeout_ms);
-
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIME;
-	if (waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED) < 0)
-		return -errno;
-	p->pidfd = safe_close(p->pidfd);
-	return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-}
-
-static int proc_signal(struct proc *p, int sig)
-{
-	if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0)
-		return -errno;
-	return 0;
-}
-
-static void proc_kill(struct proc *p)
-{
-	if (p->pidfd < 0)
-		return;
-	(void)proc_signal(p, SIGKILL);
-	(void)proc_wait(p, -1);
+	(void)proc_stop(p, SIGKILL, -1);
 }
 
 /*
@@ -200,13 +121,14 @@ static double run_batch(void)
 {
 	char *argv[] = { ip_path, "-batch", BATCH_PATH, NULL };
 	unsigned long long t0 = now_usec();
-	struct proc p = proc_spawn(argv, -1, -1, NULL);
+	struct proc p = spawn_or_die(argv, -1, -1, NULL);
 	int st = proc_wait(&p, BATCH_MS);
 
 	if (st == -ETIME) {
-		proc_kill(&p);
+		kill_proc(&p);
 		die("ip -batch did not finish within %d s", BATCH_MS / 1000);
 	}
+	proc_done(&p);
 	if (st != 0)
 		die("ip -batch %s failed (status %d)", BATCH_PATH, st);
 	return since_s(t0);
@@ -214,34 +136,14 @@ static double run_batch(void)
 
 /* ---- sandbox and files ---------------------------------------------------------------- */
 
-static void lo_up(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		die("lo: %m");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		die("set lo up: %m");
-}
-
 static void sandbox_enter(void)
 {
-	/* Order matters: the mount namespace is made private before anything is mounted, so
-	 * neither the tmpfs on /run nor anything below it propagates to the host. */
-	if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-		die("unshare(CLONE_NEWNET|CLONE_NEWNS): %m (the benchmark runs as root)");
-	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("make / rprivate: %m");
-	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-		die("tmpfs on /run: %m");
-	/* A sysfs of the new netns, so /sys/class/net matches what netlink says. */
-	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		die("sysfs on /sys: %m");
-	if (mkdir(BENCH_DIR, 0755) < 0)
-		die("mkdir " BENCH_DIR ": %m");
-	lo_up();
+	const char *step = "sandbox";
+	int r = sandbox_unshare(BENCH_DIR, &step);
+
+	if (r < 0)
+		die("sandbox (" BENCH_DIR "): %s: %s (the benchmark runs as root)", step,
+		    strerror(-r));
 }
 
 /* Link I: host side ve-cI with 10.(100 + I/250).(I%250).1, container side .2. */
@@ -314,58 +216,13 @@ static long log_count(const char *needle)
 
 /* ---- netd over its sd_notify socket --------------------------------------------------- */
 
-struct status {
-	bool valid;
-	long configured, pending, failed, unmanaged, writes, reloads, rejected;
-};
-
 static struct {
-	struct proc proc;        /* netd */
-	int notify_fd;           /* owned: bound to NOTIFY_PATH */
-	struct status last;      /* the last STATUS= seen */
-	struct proc batch;       /* an ip -batch running while we wait on netd; pidfd -1: none */
+	struct proc proc;          /* netd */
+	int notify_fd;             /* owned: bound to NOTIFY_PATH */
+	struct netd_status last;   /* the last STATUS= seen */
+	struct proc batch;         /* an ip -batch netd configures from; pidfd -1: none */
 	unsigned long long t_batch_done;
 } nd = { .proc.pidfd = -1, .notify_fd = -1, .batch.pidfd = -1 };
-
-static struct status status_parse(const char *msg)
-{
-	struct status s = { 0 };
-	const char *p = msg;
-
-	while (p && strncmp(p, "STATUS=", 7) != 0) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	if (p)
-		s.valid = sscanf(p + 7,
-				 "configured=%ld pending=%ld failed=%ld unmanaged=%ld writes=%ld "
-				 "reloads=%ld rejected=%ld",
-				 &s.configured, &s.pending, &s.failed, &s.unmanaged, &s.writes,
-				 &s.reloads, &s.rejected) == 7;
-	return s;
-}
-
-static const char *status_str(const struct status *s)
-{
-	static char buf[200];
-
-	if (!s->valid)
-		return "(no STATUS seen)";
-	snprintf(buf, sizeof(buf), "configured=%ld pending=%ld failed=%ld writes=%ld",
-		 s->configured, s->pending, s->failed, s->writes);
-	return buf;
-}
-
-static bool has_line(const char *msg, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = msg; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
 
 /* The end of netd's log on stderr, then die. */
 static _printf_(1, 2) __attribute__((noreturn)) void die_netd(const char *fmt, ...)
@@ -384,37 +241,20 @@ static _printf_(1, 2) __attribute__((noreturn)) void die_netd(const char *fmt, .
 		n = fread(buf, 1, sizeof(buf), f);
 	fprintf(stderr, "---- last lines of %s ----\n%.*s---- end of netd log ----\n", LOG_PATH,
 		(int)n, buf);
-	die("%s (last status: %s)", msg, status_str(&nd.last));
-}
-
-static void notify_open(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NOTIFY_PATH };
-	char buf[4096];
-
-	if (nd.notify_fd >= 0) {
-		/* Forget what a previous netd said. */
-		while (recv(nd.notify_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			;
-		return;
-	}
-	nd.notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (nd.notify_fd < 0)
-		die("socket: %m");
-	if (bind(nd.notify_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind " NOTIFY_PATH ": %m");
+	die("%s (last status: %s)", msg, netd_status_str(&nd.last));
 }
 
 static void netd_spawn(void)
 {
-	char *argv[] = { (char *)netd_path, "--config", CONF_PATH, "--state-dir", STATE_DIR, NULL };
-	_cleanup_close_ int log = open(LOG_PATH, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int r = notify_open(NOTIFY_PATH, &nd.notify_fd);
 
-	if (log < 0)
-		die("open " LOG_PATH ": %m");
-	notify_open();
-	nd.proc = proc_spawn(argv, log, log, NOTIFY_PATH);
-	nd.last = (struct status){ 0 };
+	if (r < 0)
+		die("notify socket " NOTIFY_PATH ": %s", strerror(-r));
+	proc_done(&nd.proc);
+	r = netd_exec(netd_path, CONF_PATH, STATE_DIR, NULL, LOG_PATH, NOTIFY_PATH, &nd.proc);
+	if (r < 0)
+		die("spawn %s: %s", netd_path, strerror(-r));
+	nd.last = (struct netd_status){ 0 };
 }
 
 /* A batch that ends while we wait on netd: reap it, check it, note the time. */
@@ -436,38 +276,25 @@ static void batch_reap(void)
 static bool notify_recv(unsigned long long deadline, char *buf, size_t len, const char *what)
 {
 	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = nd.notify_fd, .events = POLLIN },
-			{ .fd = nd.proc.pidfd, .events = POLLIN },
-			{ .fd = nd.batch.pidfd, .events = POLLIN }, /* -1 is ignored by poll() */
-		};
-		int r = poll(pfd, 3, remaining_ms(deadline));
-		ssize_t n;
+		int pidfds[2] = { nd.proc.pidfd, proc_exit_fd(&nd.batch) };
+		int r = notify_wait(nd.notify_fd, pidfds, 2, deadline, buf, len, &nd.last);
 
 		if (r < 0)
-			die("poll: %m");
+			die("poll: %s", strerror(-r));
 		if (r == 0)
 			return false;
-		if (pfd[2].revents & POLLIN)
+		if (r & NOTIFY_EXITED(1))
 			batch_reap();
-		if (pfd[0].revents & POLLIN) {
-			n = recv(nd.notify_fd, buf, len - 1, MSG_DONTWAIT);
-			if (n < 0)
-				continue;
-			buf[n] = '\0';
-			struct status s = status_parse(buf);
-			if (s.valid)
-				nd.last = s;
+		if (r & NOTIFY_MESSAGE)
 			return true;
-		}
-		if (pfd[1].revents & POLLIN)
+		if (r & NOTIFY_EXITED(0))
 			die_netd("netd exited (status %d) while waiting for %s",
 				 proc_wait(&nd.proc, 0), what);
 	}
 }
 
 /* Wait for a message with the line `line`; returns the status it or an earlier one carried. */
-static struct status netd_wait_line(const char *line, int timeout_ms)
+static struct netd_status netd_wait_line(const char *line, int timeout_ms)
 {
 	unsigned long long deadline = now_usec() + (unsigned long long)timeout_ms * 1000;
 	char buf[4096];
@@ -475,12 +302,12 @@ static struct status netd_wait_line(const char *line, int timeout_ms)
 	for (;;) {
 		if (!notify_recv(deadline, buf, sizeof(buf), line))
 			die_netd("netd sent no %s within %d s", line, timeout_ms / 1000);
-		if (has_line(buf, line))
+		if (text_has_line(buf, line))
 			return nd.last;
 	}
 }
 
-static struct status netd_wait_configured(long n, int timeout_ms)
+static struct netd_status netd_wait_configured(long n, int timeout_ms)
 {
 	unsigned long long deadline = now_usec() + (unsigned long long)timeout_ms * 1000;
 	char buf[4096];
@@ -497,25 +324,26 @@ static struct status netd_wait_configured(long n, int timeout_ms)
  * the earlier events is counted in STATUS. netd sends RELOADING=1 only on SIGHUP, so the
  * first one seen is ours.
  */
-static struct status netd_reload_sync(void)
+static struct netd_status netd_reload_sync(void)
 {
-	if (proc_signal(&nd.proc, SIGHUP) < 0)
-		die("SIGHUP netd: %m");
+	int r = proc_signal(&nd.proc, SIGHUP);
+
+	if (r < 0)
+		die("SIGHUP netd: %s", strerror(-r));
 	(void)netd_wait_line("RELOADING=1", NETD_MS);
 	return netd_wait_line("READY=1", NETD_MS);
 }
 
 static void netd_stop(void)
 {
-	int st;
+	int st = proc_stop(&nd.proc, SIGTERM, NETD_MS);
 
-	if (proc_signal(&nd.proc, SIGTERM) < 0)
-		die("SIGTERM netd: %m");
-	st = proc_wait(&nd.proc, NETD_MS);
 	if (st == -ETIME) {
-		proc_kill(&nd.proc);
+		kill_proc(&nd.proc);
 		die_netd("netd did not exit within %d s of SIGTERM", NETD_MS / 1000);
 	}
+	if (st < 0)
+		die("SIGTERM netd: %s", strerror(-st));
 	if (st != 0)
 		die_netd("netd exited with status %d after SIGTERM, expected 0", st);
 }
@@ -571,7 +399,7 @@ static void scen_fork(int n, struct result *ret)
 static void scen_netd(int n, struct result *ret)
 {
 	char *argv[] = { ip_path, "-batch", BATCH_PATH, NULL };
-	struct status s;
+	struct netd_status s;
 	unsigned long long t0;
 
 	write_conf(n);
@@ -579,13 +407,13 @@ static void scen_netd(int n, struct result *ret)
 	netd_spawn();
 	s = netd_wait_line("READY=1", NETD_MS);
 	if (s.writes != 0)
-		die_netd("netd wrote before any link existed: %s", status_str(&s));
+		die_netd("netd wrote before any link existed: %s", netd_status_str(&s));
 
 	t0 = now_usec();
-	nd.batch = proc_spawn(argv, -1, -1, NULL);
+	nd.batch = spawn_or_die(argv, -1, -1, NULL);
 	(void)netd_wait_configured(n, CONFIGURE_MS);
 	ret->configure_s = since_s(t0);
-	if (nd.batch.pidfd >= 0) {
+	if (proc_exit_fd(&nd.batch) >= 0) {
 		int st = proc_wait(&nd.batch, BATCH_MS);
 
 		if (st != 0)
@@ -629,7 +457,7 @@ static struct result run_scenario(const char *name, void (*fn)(int n, struct res
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die("pipe: %m");
-	p = proc_fork();
+	p = fork_or_die();
 	if (p.pid == 0) {
 		(void)close(fds[0]);
 		sandbox_enter();
@@ -641,9 +469,10 @@ static struct result run_scenario(const char *name, void (*fn)(int n, struct res
 	(void)close(fds[1]);
 	st = proc_wait(&p, SCENARIO_MS);
 	if (st == -ETIME) {
-		proc_kill(&p);
+		kill_proc(&p);
 		die("scenario '%s' did not finish within %d s", name, SCENARIO_MS / 1000);
 	}
+	proc_done(&p);
 	if (st != 0)
 		die("scenario '%s' failed (status %d)", name, st);
 	if (read(fds[0], &res, sizeof(res)) != (ssize_t)sizeof(res))

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Kernel integration test harness (see harness.h): sandbox, processes by pidfd, netd's
- * notify socket, inotify/ip-monitor driven waits and `ip -j | jq` queries.
+ * Kernel integration test harness (see harness.h): Criterion failures around sandbox.c
+ * (namespaces, processes by pidfd, netd's notify socket), shell helpers, netd control,
+ * inotify/ip-monitor driven waits.
  */
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -13,165 +13,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
+
+/* Bound for a netd still running at the end of a test to exit after SIGTERM (LSan included). */
+#define LEAVE_MS 10000
 
 static bool streq(const char *a, const char *b)
 {
 	return strcmp(a, b) == 0;
 }
 
-/* ---- processes, tracked by pidfd ---------------------------------------------------- */
-
-struct proc {
-	pid_t pid;
-	int pidfd;
-	bool reaped;
-	int status; /* waitid-style: exit code, or 128+signal */
-};
+/* ---- processes, tracked by pidfd (sandbox.c); every one is killed in sandbox_leave() ---- */
 
 static struct proc procs[64];
 static size_t n_procs;
 
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-static unsigned long long now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
-}
-
-static int remaining_ms(unsigned long long deadline)
-{
-	unsigned long long now = now_usec();
-
-	return now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
-}
-
-/*
- * Fork and exec argv with stdout/stderr on the given fds (-1: inherit). The child dies with
- * us (PDEATHSIG) so a test killed on timeout leaves nothing running. Returns the proc index.
- */
+/* Fork and exec argv (see proc_spawn()). Returns the proc index. */
 static size_t spawn(char *const argv[], int out_fd, int err_fd, const char *notify)
 {
-	pid_t parent = getpid();
-	pid_t pid;
-	struct proc *p;
+	int r;
 
 	cr_assert(n_procs < ARRAY_SIZE(procs), "too many processes started by one test");
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	cr_assert(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		if (out_fd >= 0)
-			(void)dup2(out_fd, STDOUT_FILENO);
-		if (err_fd >= 0)
-			(void)dup2(err_fd, STDERR_FILENO);
-		if (notify)
-			(void)setenv("NOTIFY_SOCKET", notify, 1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	p = &procs[n_procs];
-	*p = (struct proc){ .pid = pid, .pidfd = pidfd_open_(pid) };
-	cr_assert(p->pidfd >= 0, "pidfd_open: %s", strerror(errno));
+	r = proc_spawn(argv, out_fd, err_fd, notify, &procs[n_procs]);
+	cr_assert(r == 0, "spawn %s: %s", argv[0], strerror(-r));
 	return n_procs++;
 }
 
-static int decode_status(const siginfo_t *si)
-{
-	return si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
-}
-
 /* Wait (bounded) for proc i to exit. Returns its status, or -1 on timeout. */
-static int proc_wait(size_t i, int timeout_ms)
+static int wait_proc(size_t i, int timeout_ms)
 {
-	struct proc *p = &procs[i];
-	struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
-	siginfo_t si = { 0 };
+	int r = proc_wait(&procs[i], timeout_ms);
 
-	if (p->reaped)
-		return p->status;
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return -1;
-	cr_assert(waitid((idtype_t)P_PIDFD, (id_t)p->pidfd, &si, WEXITED) == 0, "waitid: %s",
-		  strerror(errno));
-	p->reaped = true;
-	p->status = decode_status(&si);
-	return p->status;
+	cr_assert(r >= 0 || r == -ETIME || r == -EINTR, "waitid: %s", strerror(-r));
+	return r < 0 ? -1 : r;
 }
 
-static void proc_kill(size_t i)
+static void kill_proc(size_t i)
 {
-	if (procs[i].reaped)
-		return;
-	(void)pidfd_signal(procs[i].pidfd, SIGKILL);
-	(void)proc_wait(i, 5000);
-}
-
-static bool proc_running(size_t i)
-{
-	struct pollfd pfd = { .fd = procs[i].pidfd, .events = POLLIN };
-
-	return !procs[i].reaped && poll(&pfd, 1, 0) == 0;
-}
-
-/* ---- sandbox ------------------------------------------------------------------------- */
-
-void sandbox_enter(void)
-{
-	/* Order matters: the mount namespace is made private before anything is mounted, so
-	 * neither the tmpfs on /run nor ip-netns bind mounts propagate to the host. */
-	cr_assert(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0, "unshare(NEWNET|NEWNS): %s",
-		  strerror(errno));
-	cr_assert(mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
-		  "make / rprivate: %s", strerror(errno));
-	cr_assert(mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0,
-		  "tmpfs on /run: %s", strerror(errno));
-	/* A sysfs of the new netns, so /sys/class/net matches what netlink says. */
-	cr_assert(mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0,
-		  "sysfs on /sys: %s", strerror(errno));
-	cr_assert(mkdir(TEST_DIR, 0755) == 0, "mkdir " TEST_DIR ": %s", strerror(errno));
-	cr_assert(sh("ip link set lo up") == 0, "ip link set lo up failed");
-	cr_assert(getenv("NETD") && getenv("NETD")[0] == '/',
-		  "NETD must name the netd binary by absolute path");
-}
-
-static struct monitor *watches[8];
-static size_t n_watches;
-
-void sandbox_leave(void)
-{
-	for (size_t i = 0; i < n_procs; i++) {
-		proc_kill(i);
-		procs[i].pidfd = safe_close(procs[i].pidfd);
-	}
-	n_procs = 0;
-	n_watches = 0;
+	(void)proc_stop(&procs[i], SIGKILL, 5000);
 }
 
 /* ---- shell ---------------------------------------------------------------------------- */
@@ -189,9 +71,9 @@ static int run_sh(const char *cmd, int out_fd)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
 	size_t i = spawn(argv, out_fd, -1, NULL);
-	int r = proc_wait(i, -1);
+	int r = wait_proc(i, -1);
 
-	procs[i].pidfd = safe_close(procs[i].pidfd);
+	proc_done(&procs[i]);
 	/* Finished short-lived shells free their slot when they are the last one. */
 	if (i == n_procs - 1)
 		n_procs--;
@@ -321,54 +203,8 @@ static struct {
 	int notify_fd;
 	struct netd_status last;
 	bool log_dumped;
+	size_t log_dumped_len; /* bytes of NETD_LOG printed by netd_dump_log() */
 } nd = { .notify_fd = -1 };
-
-struct netd_status netd_status_parse(const char *msg)
-{
-	struct netd_status s = { 0 };
-	const char *p = msg;
-
-	/* STATUS= at the start of a line */
-	while (p && strncmp(p, "STATUS=", 7) != 0) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	if (!p)
-		return s;
-	s.valid = sscanf(p + 7,
-			 "configured=%ld pending=%ld failed=%ld unmanaged=%ld writes=%ld "
-			 "reloads=%ld rejected=%ld",
-			 &s.configured, &s.pending, &s.failed, &s.unmanaged, &s.writes, &s.reloads,
-			 &s.rejected) == 7;
-	return s;
-}
-
-const char *netd_status_str(const struct netd_status *s)
-{
-	static char buf[4][200];
-	static unsigned k;
-	char *b = buf[k++ % 4];
-
-	if (!s->valid)
-		return "(no STATUS seen)";
-	snprintf(b, sizeof(buf[0]),
-		 "configured=%ld pending=%ld failed=%ld unmanaged=%ld writes=%ld reloads=%ld "
-		 "rejected=%ld",
-		 s->configured, s->pending, s->failed, s->unmanaged, s->writes, s->reloads,
-		 s->rejected);
-	return b;
-}
-
-static bool has_line(const char *msg, const char *line)
-{
-	size_t n = strlen(line);
-
-	for (const char *p = msg; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
-			return true;
-	return false;
-}
 
 void netd_dump_log(void)
 {
@@ -378,6 +214,7 @@ void netd_dump_log(void)
 		return;
 	nd.log_dumped = true;
 	log = file_read(NETD_LOG);
+	nd.log_dumped_len = log ? strlen(log) : 0;
 	fprintf(stderr, "---- %s ----\n%s---- end of netd log ----\n", NETD_LOG,
 		log ? log : "(none)\n");
 	/* and the kernel state the test saw, to tell which part of a condition failed */
@@ -388,53 +225,25 @@ void netd_dump_log(void)
 		     -1);
 }
 
-static void notify_open(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NOTIFY_PATH };
-	char buf[4096];
-
-	if (nd.notify_fd >= 0) {
-		/* Forget what a previous netd said. */
-		while (recv(nd.notify_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-			;
-		return;
-	}
-	nd.notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	cr_assert(nd.notify_fd >= 0, "socket: %s", strerror(errno));
-	(void)unlink(NOTIFY_PATH);
-	cr_assert(bind(nd.notify_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind %s: %s",
-		  NOTIFY_PATH, strerror(errno));
-}
-
 void netd_spawn(const char *conf, const char *extra)
 {
-	char *argv[32];
-	size_t n = 0;
-	_cleanup_free_ char *ex = NULL;
-	_cleanup_close_ int log = -1;
-	char *save = NULL;
+	_cleanup_free_ char *args = NULL;
+	int r;
 
 	/* NETD_TEST_ARGS (e.g. "--log-level debug") is added to every netd a test starts. */
-	cr_assert(asprintf(&ex, "%s %s", extra ? extra : "", getenv("NETD_TEST_ARGS") ?: "") >= 0);
+	cr_assert(asprintf(&args, "%s %s", extra ? extra : "", getenv("NETD_TEST_ARGS") ?: "") >= 0,
+		  "out of memory");
 
-	cr_assert(!nd.started || !proc_running(nd.proc), "netd already running");
+	cr_assert(!nd.started || !proc_running(&procs[nd.proc]), "netd already running");
 	if (conf)
 		file_write(NETD_CONF, conf);
-	notify_open();
-	log = open(NETD_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	cr_assert(log >= 0, "open %s: %s", NETD_LOG, strerror(errno));
-	dprintf(log, "==== netd --config %s --state-dir %s %s\n", NETD_CONF, STATE_DIR,
-		extra ? extra : "");
-	argv[n++] = getenv("NETD");
-	argv[n++] = "--config";
-	argv[n++] = NETD_CONF;
-	argv[n++] = "--state-dir";
-	argv[n++] = STATE_DIR;
-	for (char *t = ex ? strtok_r(ex, " ", &save) : NULL; t && n < ARRAY_SIZE(argv) - 1;
-	     t = strtok_r(NULL, " ", &save))
-		argv[n++] = t;
-	argv[n] = NULL;
-	nd.proc = spawn(argv, log, log, NOTIFY_PATH);
+	r = notify_open(NOTIFY_PATH, &nd.notify_fd);
+	cr_assert(r == 0, "notify socket %s: %s", NOTIFY_PATH, strerror(-r));
+	cr_assert(n_procs < ARRAY_SIZE(procs), "too many processes started by one test");
+	r = netd_exec(getenv("NETD"), NETD_CONF, STATE_DIR, args, NETD_LOG, NOTIFY_PATH,
+		      &procs[n_procs]);
+	cr_assert(r == 0, "spawn %s: %s", getenv("NETD"), strerror(-r));
+	nd.proc = n_procs++;
 	nd.started = true;
 	nd.last = (struct netd_status){ 0 };
 	nd.log_dumped = false;
@@ -442,7 +251,7 @@ void netd_spawn(const char *conf, const char *extra)
 
 bool netd_alive(void)
 {
-	return nd.started && proc_running(nd.proc);
+	return nd.started && proc_running(&procs[nd.proc]);
 }
 
 pid_t netd_pid(void)
@@ -456,10 +265,9 @@ struct netd_status netd_last_status(void)
 	return nd.last;
 }
 
-
 static void netd_died(const char *waiting_for)
 {
-	int st = proc_wait(nd.proc, 0);
+	int st = wait_proc(nd.proc, 0);
 
 	netd_dump_log();
 	cr_assert_fail("netd exited (status %d) while waiting for %s", st, waiting_for);
@@ -471,30 +279,14 @@ static void netd_died(const char *waiting_for)
  */
 static int notify_recv(unsigned long long deadline, char *buf, size_t len, const char *what)
 {
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = nd.notify_fd, .events = POLLIN },
-			{ .fd = procs[nd.proc].pidfd, .events = POLLIN },
-		};
-		ssize_t n;
-		int r = poll(pfd, 2, remaining_ms(deadline));
+	int r = notify_wait(nd.notify_fd, &procs[nd.proc].pidfd, 1, deadline, buf, len, &nd.last);
 
-		cr_assert(r >= 0 || errno == EINTR, "poll: %s", strerror(errno));
-		if (r == 0)
-			return 0;
-		if (pfd[0].revents & POLLIN) {
-			n = recv(nd.notify_fd, buf, len - 1, MSG_DONTWAIT);
-			if (n < 0)
-				continue;
-			buf[n] = '\0';
-			struct netd_status s = netd_status_parse(buf);
-			if (s.valid)
-				nd.last = s;
-			return 1;
-		}
-		if (pfd[1].revents & POLLIN)
-			netd_died(what);
-	}
+	cr_assert(r >= 0, "poll: %s", strerror(-r));
+	if (r & NOTIFY_MESSAGE)
+		return 1;
+	if (r & NOTIFY_EXITED(0))
+		netd_died(what);
+	return 0;
 }
 
 struct netd_status netd_status_now(void)
@@ -519,7 +311,7 @@ struct netd_status netd_wait_ready(int timeout_ms)
 			cr_assert_fail("netd sent no READY=1 within %d ms (last status: %s)",
 				       timeout_ms, netd_status_str(&nd.last));
 		}
-		if (has_line(buf, "READY=1")) {
+		if (text_has_line(buf, "READY=1")) {
 			struct netd_status s = netd_status_parse(buf);
 
 			return s.valid ? s : nd.last;
@@ -583,12 +375,14 @@ struct netd_status netd_wait_above(const char *key, long value, int timeout_ms)
 unsigned long long netd_hup(const char *conf)
 {
 	unsigned long long t;
+	int r;
 
 	cr_assert(netd_alive(), "netd is not running");
 	if (conf)
 		file_write(NETD_CONF, conf);
 	t = now_usec();
-	cr_assert(pidfd_signal(procs[nd.proc].pidfd, SIGHUP) == 0, "SIGHUP: %s", strerror(errno));
+	r = proc_signal(&procs[nd.proc], SIGHUP);
+	cr_assert(r == 0, "SIGHUP: %s", strerror(-r));
 	return t;
 }
 
@@ -606,7 +400,7 @@ struct netd_status netd_wait_reload(unsigned long long since, int timeout_ms)
 				       reloading ? "READY=1 after RELOADING=1" : "RELOADING=1",
 				       timeout_ms, netd_status_str(&nd.last));
 		}
-		if (!reloading && has_line(buf, "RELOADING=1")) {
+		if (!reloading && text_has_line(buf, "RELOADING=1")) {
 			const char *m = strstr(buf, "MONOTONIC_USEC=");
 
 			if (!m) {
@@ -614,7 +408,7 @@ struct netd_status netd_wait_reload(unsigned long long since, int timeout_ms)
 				cr_assert_fail("RELOADING=1 without MONOTONIC_USEC=: '%s'", buf);
 			}
 			reloading = strtoull(m + 15, NULL, 10) >= since;
-		} else if (reloading && has_line(buf, "READY=1")) {
+		} else if (reloading && text_has_line(buf, "READY=1")) {
 			struct netd_status s = netd_status_parse(buf);
 
 			return s.valid ? s : nd.last;
@@ -632,15 +426,52 @@ void netd_stop(void)
 	int st;
 
 	cr_assert(netd_alive(), "netd is not running");
-	cr_assert(pidfd_signal(procs[nd.proc].pidfd, SIGTERM) == 0, "SIGTERM: %s",
-		  strerror(errno));
-	st = proc_wait(nd.proc, WAIT_MS);
+	st = proc_stop(&procs[nd.proc], SIGTERM, WAIT_MS);
+	cr_assert(st >= 0 || st == -ETIME, "SIGTERM: %s", strerror(-st));
 	if (st != 0) {
 		netd_dump_log();
 		if (st < 0)
 			cr_assert_fail("netd did not exit within %d ms of SIGTERM", WAIT_MS);
 		cr_assert_fail("netd exited with status %d after SIGTERM, expected 0", st);
 	}
+}
+
+/* The part of NETD_LOG that netd_dump_log() has not printed yet. */
+static void netd_dump_log_rest(void)
+{
+	_cleanup_free_ char *log = NULL;
+
+	if (!nd.log_dumped) {
+		netd_dump_log();
+		return;
+	}
+	log = file_read(NETD_LOG);
+	if (log && strlen(log) > nd.log_dumped_len)
+		fprintf(stderr, "---- %s (continued) ----\n%s---- end of netd log ----\n", NETD_LOG,
+			log + nd.log_dumped_len);
+}
+
+/*
+ * A netd still running when the test ends gets SIGTERM, not SIGKILL, and must exit 0: under
+ * SANITIZE=1 LeakSanitizer scans at exit, writes its report to netd's stderr (NETD_LOG) and
+ * makes the exit status non-zero. cr_expect, not cr_assert: the other processes must still be
+ * killed after a failure.
+ */
+static void netd_leave(void)
+{
+	int st = proc_stop(&procs[nd.proc], SIGTERM, LEAVE_MS);
+
+	if (st == 0)
+		return;
+	netd_dump_log_rest();
+	if (st < 0)
+		cr_expect_fail("netd did not exit within %d ms of SIGTERM at the end of the test "
+			       "(%s)",
+			       LEAVE_MS, st == -ETIME ? "timeout" : strerror(-st));
+	else
+		cr_expect_fail("netd exited with status %d after SIGTERM at the end of the test, "
+			       "expected 0 (a sanitizer report, if any, is in its log above)",
+			       st);
 }
 
 int netd_run(char **ret_err, const char *fmt, ...)
@@ -657,14 +488,63 @@ int netd_run(char **ret_err, const char *fmt, ...)
 	cr_assert(asprintf(&cmd, "exec \"$NETD\" %s 2>%s/run.err", args, TEST_DIR) >= 0, "oom");
 	argv[2] = cmd;
 	i = spawn(argv, -1, -1, NULL);
-	st = proc_wait(i, WAIT_MS);
+	st = wait_proc(i, WAIT_MS);
 	if (st < 0) {
-		proc_kill(i);
+		kill_proc(i);
 		cr_assert_fail("netd %s did not exit within %d ms", args, WAIT_MS);
 	}
 	if (ret_err)
 		*ret_err = file_read(TEST_DIR "/run.err");
 	return st;
+}
+
+/* ---- sandbox ------------------------------------------------------------------------- */
+
+void sandbox_enter(void)
+{
+	const char *step = "sandbox";
+	int r = sandbox_unshare(TEST_DIR, &step);
+
+	cr_assert(r == 0, "sandbox (%s): %s: %s", TEST_DIR, step, strerror(-r));
+	cr_assert(getenv("NETD") && getenv("NETD")[0] == '/',
+		  "NETD must name the netd binary by absolute path");
+}
+
+static struct monitor *watches[8];
+static size_t n_watches;
+
+void sandbox_leave(void)
+{
+	if (netd_alive())
+		netd_leave();
+	for (size_t i = 0; i < n_procs; i++) {
+		kill_proc(i);
+		proc_done(&procs[i]);
+	}
+	n_procs = 0;
+	n_watches = 0;
+}
+
+/*
+ * Criterion (2.4) settles a test's result when its body returns, before .fini runs: a failed
+ * cr_expect in sandbox_leave() is printed but the test still counts as passed. Count such
+ * tests as failed before the Synthesis line and the exit status are derived from these
+ * counters (the runner calls POST_ALL hooks first).
+ */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	for (struct criterion_suite_stats *ss = stats->suites; ss; ss = ss->next)
+		for (struct criterion_test_stats *ts = ss->tests; ts; ts = ts->next) {
+			if (ts->test_status != CR_STATUS_PASSED || ts->failed_asserts == 0)
+				continue;
+			ts->test_status = CR_STATUS_FAILED;
+			ss->tests_passed--;
+			ss->tests_failed++;
+			stats->tests_passed--;
+			stats->tests_failed++;
+			fprintf(stderr, "[FAIL] %s::%s: failed in .fini (see the messages above)\n",
+				ss->suite->name, ts->test->name);
+		}
 }
 
 /* ---- state files ------------------------------------------------------------------------ */
@@ -748,7 +628,7 @@ static void wait_dir(const char *dir, const char *name, const char *want, int ti
 
 static bool has_state(const char *text, const char *want)
 {
-	return text && has_line(text, want);
+	return text && text_has_line(text, want);
 }
 
 static bool is_gone(const char *text, const char *want)
@@ -794,18 +674,6 @@ struct monitor {
 
 static unsigned sentinel_seq;
 
-static const char *nsopt(const char *ns)
-{
-	static char buf[4][80];
-	static unsigned k;
-	char *b = buf[k++ % 4];
-
-	if (!ns || !*ns)
-		return "";
-	snprintf(b, sizeof(buf[0]), "-n %s", ns);
-	return b;
-}
-
 /* Wait until the monitor file has a line containing a (and b); false after timeout_ms. */
 static bool monitor_wait_line(struct monitor *m, const char *a, const char *b, int timeout_ms)
 {
@@ -819,7 +687,7 @@ static bool monitor_wait_line(struct monitor *m, const char *a, const char *b, i
 		for (char *l = text ? strtok(text, "\n") : NULL; l; l = strtok(NULL, "\n"))
 			if (strstr(l, a) && (!b || strstr(l, b)))
 				return true;
-		cr_assert(proc_running(m->proc), "ip monitor %s exited", m->ns);
+		cr_assert(proc_running(&procs[m->proc]), "ip monitor %s exited", m->ns);
 		if (poll(&pfd, 1, remaining_ms(deadline)) == 0)
 			return false;
 		while (read(m->ifd, ev, sizeof(ev)) > 0)
@@ -846,7 +714,7 @@ struct monitor *monitor_start(const char *netns)
 	snprintf(m->path, sizeof(m->path), TEST_DIR "/monitor-%u.log", seq++);
 	sh_ok("ip %s link show hsent0 >/dev/null 2>&1 || "
 	      "ip %s link add hsent0 type veth peer name hsent1",
-	      nsopt(netns), nsopt(netns));
+	      q_nsopt(netns), q_nsopt(netns));
 	fd = open(m->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	cr_assert(fd >= 0, "open %s: %s", m->path, strerror(errno));
 	m->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -873,10 +741,10 @@ struct monitor *monitor_start(const char *netns)
 		cr_assert(attempt < 50, "ip monitor in '%s' reports no events", m->ns);
 		m->sentinel = sentinel_seq++;
 		sentinel_addr(m->sentinel, addr, sizeof(addr));
-		sh_ok("ip %s addr add %s dev hsent0", nsopt(netns), addr);
+		sh_ok("ip %s addr add %s dev hsent0", q_nsopt(netns), addr);
 		if (monitor_wait_line(m, addr, NULL, 200))
 			return m;
-		sh_ok("ip %s addr del %s dev hsent0", nsopt(netns), addr);
+		sh_ok("ip %s addr del %s dev hsent0", q_nsopt(netns), addr);
 	}
 }
 
@@ -889,11 +757,11 @@ char *monitor_sync_stop(struct monitor *m)
 	sentinel_addr(m->sentinel, addr, sizeof(addr));
 	/* Events reach every listener in order: once the deletion of the sentinel is in the
 	 * file, every earlier event in this namespace is too. */
-	sh_ok("ip %s addr del %s dev hsent0", nsopt(m->ns), addr);
+	sh_ok("ip %s addr del %s dev hsent0", q_nsopt(m->ns), addr);
 	cr_assert(monitor_wait_line(m, "Deleted", addr, WAIT_MS),
 		  "ip monitor in '%s' did not report the sentinel %s within %d ms", m->ns, addr,
 		  WAIT_MS);
-	proc_kill(m->proc);
+	kill_proc(m->proc);
 	close(m->ifd);
 	text = file_read(m->path);
 	cr_assert(text, "cannot read %s", m->path);
@@ -968,108 +836,4 @@ bool ping_ok(const char *netns, const char *addr)
 	if (netns)
 		return sh("ip netns exec %s busybox ping%s -c 1 -W 2 %s", netns, v6, addr) == 0;
 	return sh("busybox ping%s -c 1 -W 2 %s", v6, addr) == 0;
-}
-
-/* ---- queries ------------------------------------------------------------------------------- */
-
-static char *qbuf(void)
-{
-	static char ring[16][4096];
-	static unsigned k;
-
-	return ring[k++ % 16];
-}
-
-/* Format into the ring. Queries are `out=$(ip ...) && printf %s "$out" | jq -e ...` so that
- * an ip failure (no such device) makes the condition false rather than jq on empty input. */
-#define Q(...)                                                  \
-	({                                                      \
-		char *_b_ = qbuf();                             \
-		snprintf(_b_, 4096, __VA_ARGS__);               \
-		(const char *)_b_;                              \
-	})
-
-const char *q_addr(const char *ns, const char *dev, const char *addr)
-{
-	char a[64];
-	const char *slash = strchr(addr, '/');
-	int plen = slash ? atoi(slash + 1) : (strchr(addr, ':') ? 128 : 32);
-
-	snprintf(a, sizeof(a), "%.*s", slash ? (int)(slash - addr) : (int)strlen(addr), addr);
-	return Q("out=$(ip %s -j addr show dev %s) && printf '%%s' \"$out\" | jq -e --arg a %s "
-		 "--argjson p %d 'any(.[].addr_info[]?; .local==$a and .prefixlen==$p)' >/dev/null",
-		 nsopt(ns), dev, a, plen);
-}
-
-const char *q_noaddr(const char *ns, const char *dev, const char *addr)
-{
-	char a[64];
-	const char *slash = strchr(addr, '/');
-
-	snprintf(a, sizeof(a), "%.*s", slash ? (int)(slash - addr) : (int)strlen(addr), addr);
-	return Q("out=$(ip %s -j addr show dev %s) && printf '%%s' \"$out\" | jq -e --arg a %s "
-		 "'all(.[].addr_info[]?; .local!=$a)' >/dev/null",
-		 nsopt(ns), dev, a);
-}
-
-static const char *family(const char *dst, const char *gw)
-{
-	return strchr(dst, ':') || (gw && strchr(gw, ':')) ? "-6" : "-4";
-}
-
-const char *q_route(const char *ns, const char *dst, const char *dev, const char *gw)
-{
-	return Q("out=$(ip %s -j %s route show table main) && printf '%%s' \"$out\" | jq -e "
-		 "--arg d %s --arg dev %s --arg gw '%s' "
-		 "'any(.[]; .dst==$d and .dev==$dev and (.gateway // \"\")==$gw)' >/dev/null",
-		 nsopt(ns), family(dst, gw), dst, dev, gw ? gw : "");
-}
-
-const char *q_noroute(const char *ns, const char *dst, const char *dev)
-{
-	return Q("out=$(ip %s -j %s route show table main) && printf '%%s' \"$out\" | jq -e "
-		 "--arg d %s --arg dev %s 'all(.[]; .dst!=$d or .dev!=$dev)' >/dev/null",
-		 nsopt(ns), family(dst, NULL), dst, dev);
-}
-
-const char *q_up(const char *ns, const char *dev)
-{
-	return Q("out=$(ip %s -j link show dev %s) && printf '%%s' \"$out\" | jq -e "
-		 "'any(.[0].flags[]; .==\"UP\")' >/dev/null",
-		 nsopt(ns), dev);
-}
-
-const char *q_master(const char *dev, const char *master)
-{
-	return Q("out=$(ip -j link show dev %s) && printf '%%s' \"$out\" | jq -e --arg m %s "
-		 "'.[0].master==$m' >/dev/null",
-		 dev, master);
-}
-
-const char *q_link(const char *ns, const char *dev)
-{
-	return Q("ip %s link show dev %s >/dev/null 2>&1", nsopt(ns), dev);
-}
-
-const char *q_ct(const char *name, const char *h4, const char *l4, const char *h6, const char *l6)
-{
-	char b[4096], ve[32];
-	int n = 0;
-
-	/* built in a local buffer: the parts come from the same ring as the result */
-	snprintf(ve, sizeof(ve), "ve-%s", name);
-	n += snprintf(b + n, sizeof(b) - n, "%s && %s && %s", q_up(NULL, ve), q_link(name, "eth0"),
-		      q_up(name, "eth0"));
-	if (h4)
-		n += snprintf(b + n, sizeof(b) - n, " && %s && %s && %s && %s && %s",
-			      q_addr(NULL, ve, h4), q_route(NULL, l4, ve, NULL),
-			      q_addr(name, "eth0", l4), q_route(name, h4, "eth0", NULL),
-			      q_route(name, "default", "eth0", h4));
-	if (h6)
-		n += snprintf(b + n, sizeof(b) - n, " && %s && %s && %s && %s && %s",
-			      q_addr(NULL, ve, h6), q_route(NULL, l6, ve, NULL),
-			      q_addr(name, "eth0", l6), q_route(name, h6, "eth0", NULL),
-			      q_route(name, "default", "eth0", h6));
-	cr_assert(n < (int)sizeof(b), "query too long");
-	return strcpy(qbuf(), b);
 }

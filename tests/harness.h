@@ -2,7 +2,8 @@
 /*
  * Kernel integration test harness: the namespace sandbox, shell helpers, netd process
  * control over the sd_notify socket, event-driven waits (inotify, ip monitor, pidfd) and
- * kernel-state queries built on `ip -j` + jq.
+ * kernel-state queries built on `ip -j` + jq (query.c). The Criterion-free parts (sandbox,
+ * pidfds, notify socket, struct netd_status) are in sandbox.h, shared with bench.c.
  *
  * Every helper that cannot do its job fails the current Criterion test (cr_assert_fail) with
  * a message saying what was expected and what was last seen, and prints netd's log. Nothing
@@ -19,6 +20,7 @@
 
 #include <criterion/criterion.h>
 
+#include "sandbox.h"
 #include "util.h"
 
 #define TEST_DIR "/run/test"
@@ -36,7 +38,11 @@
  * host namespaces. Use it as the .init of every kernel suite.
  */
 void sandbox_enter(void);
-/* .fini: kill (SIGKILL, by pidfd) every process the harness started that still runs. */
+/*
+ * .fini: a netd still running gets SIGTERM and must exit 0 within 10 s, else the test fails
+ * and netd's log is printed (under SANITIZE=1 that is how leaks are reported). Then every
+ * other process the harness started that still runs is killed (SIGKILL, by pidfd).
+ */
 void sandbox_leave(void);
 
 /* Run `/bin/sh -c CMD` (stdout discarded, stderr kept). Returns the exit status, 128+sig. */
@@ -52,17 +58,6 @@ long sh_num(const char *fmt, ...) _printf_(1, 2);
 char *file_read(const char *path);
 /* Atomically replace path with text (temp file + rename). */
 void file_write(const char *path, const char *text);
-
-/* Counters of netd's STATUS= line. */
-struct netd_status {
-	bool valid;
-	long configured, pending, failed, unmanaged, writes, reloads, rejected;
-};
-
-/* Parse "STATUS=configured=N ..." out of a notify message; valid=false when absent. */
-struct netd_status netd_status_parse(const char *msg);
-/* Print a status as text into a static buffer (for messages). */
-const char *netd_status_str(const struct netd_status *s);
 
 /*
  * Write conf to NETD_CONF (when not NULL), bind NOTIFY_PATH, spawn $NETD --config NETD_CONF
@@ -141,6 +136,9 @@ void wait_cond(int timeout_ms, const char *fmt, ...) _printf_(2, 3);
 
 /* One ping from NETNS (NULL: host) to addr (v4 or v6); returns true when answered. */
 bool ping_ok(const char *netns, const char *addr);
+
+/* "-n NS" for an ip command line, or "" for the host (ns NULL or ""); 4 static buffers. */
+const char *q_nsopt(const char *ns);
 
 /*
  * Shell conditions (exit 0 when true) for sh()/wait_cond(); ns NULL means the host.

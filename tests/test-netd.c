@@ -600,3 +600,17 @@ Test(netd, stale_netns_foreign_veth_same_indexes)
 	expect_sh(q_noaddr("x", "host0", "fd00::2"));
 	cr_expect(netd_alive(), "netd died");
 }
+
+/* Nothing declared: netd starts, is ready, claims nothing and stops cleanly. */
+Test(netd, empty_config)
+{
+	struct netd_status s = netd_start("# nothing here yet\n", NULL);
+
+	cr_expect(s.writes == 0 && s.configured == 0, "empty config: %s", netd_status_str(&s));
+	ct_add("x", false, true);
+	s = netd_reload("[Container x]\nPrivateNetwork=yes\nHostAddress=10.0.0.1\n"
+			"LocalAddress=10.0.0.2\n");
+	cr_expect(s.rejected == 0, "reload: %s", netd_status_str(&s));
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	netd_stop();
+}
