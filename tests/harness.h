@@ -155,6 +155,8 @@ const char *q_noaddr(const char *ns, const char *dev, const char *addr);
 const char *q_route(const char *ns, const char *dst, const char *dev, const char *gw);
 const char *q_noroute(const char *ns, const char *dst, const char *dev);
 const char *q_up(const char *ns, const char *dev);
+/* The kernel reports operstate UP (it does so up to a second after the link came up). */
+const char *q_operup(const char *ns, const char *dev);
 const char *q_master(const char *dev, const char *master);
 const char *q_link(const char *ns, const char *dev);
 

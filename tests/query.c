@@ -88,6 +88,13 @@ const char *q_up(const char *ns, const char *dev)
 		 q_nsopt(ns), dev);
 }
 
+const char *q_operup(const char *ns, const char *dev)
+{
+	return Q("out=$(ip %s -j link show dev %s) && printf '%%s' \"$out\" | jq -e "
+		 "'.[0].operstate==\"UP\"' >/dev/null",
+		 q_nsopt(ns), dev);
+}
+
 const char *q_master(const char *dev, const char *master)
 {
 	return Q("out=$(ip -j link show dev %s) && printf '%%s' \"$out\" | jq -e --arg m %s "

@@ -275,8 +275,7 @@ Test(netd, restart_adopts_without_changes)
 	 * before the capture, so it holds only what the restart does */
 	watch_ns(NULL);
 	watch_ns("x");
-	wait_cond(WAIT_MS, "ip -j link show dev ve-x | jq -e '.[0].operstate == \"UP\"' >/dev/null"
-			   " && ip -n x -j link show dev eth0 | jq -e '.[0].operstate == \"UP\"' >/dev/null");
+	wait_cond(WAIT_MS, "%s && %s", q_operup(NULL, "ve-x"), q_operup("x", "eth0"));
 	netd_stop();
 
 	struct monitor *mh = monitor_start(NULL), *mx = monitor_start("x");
