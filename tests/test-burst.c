@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * 2,000 container links appearing at once while netd's event socket has a tiny receive
- * buffer (--rcvbuf 4096): events are lost (ENOBUFS), netd must resync and still configure
- * every link exactly once (link up + address + route = 3 writes per link, no more).
+ * Many containers at once. 2,000 container links appearing while netd's event socket has a
+ * tiny receive buffer (--rcvbuf 4096): events are lost (ENOBUFS), netd must resync and still
+ * configure every link exactly once (link up + address + route = 3 writes per link, no more).
+ * And 100 containers with their own namespaces started together: both ends of each, once.
  */
 #include <time.h>
 
@@ -78,4 +79,52 @@ Test(burst, two_thousand_links_with_small_rcvbuf)
 	cr_expect(s.writes == 3 * N,
 		  "writes=%ld, expected exactly %d (up + address + route once per link): %s",
 		  s.writes, 3 * N, netd_status_str(&s));
+}
+
+enum { M = 100 };
+
+/* Container mI: 10.200.I.1 on the host side, 10.200.I.2 inside. */
+Test(burst, hundred_containers_with_namespaces)
+{
+	char *conf = NULL, *batch = NULL;
+	size_t conf_len = 0, batch_len = 0;
+	FILE *f;
+
+	f = open_memstream(&conf, &conf_len);
+	cr_assert(f, "open_memstream");
+	for (int i = 0; i < M; i++)
+		fprintf(f, "[Container m%d]\nPrivateNetwork=yes\nHostAddress=10.200.%d.1\n"
+			   "LocalAddress=10.200.%d.2\n\n", i, i, i);
+	fclose(f);
+	f = open_memstream(&batch, &batch_len);
+	cr_assert(f, "open_memstream");
+	for (int i = 0; i < M; i++)
+		fprintf(f, "netns add m%d\nlink add ve-m%d type veth peer name host0 netns m%d\n", i,
+			i, i);
+	fclose(f);
+	file_write(TEST_DIR "/ns.batch", batch);
+	free(batch);
+
+	netd_start(conf, NULL);
+	free(conf);
+	double t0 = now_s();
+	sh_ok("ip -batch %s/ns.batch", TEST_DIR);
+	struct netd_status s = netd_wait_counter("configured", M, 60000);
+	fprintf(stderr, "burst: %d containers with namespaces configured %.2f s after the batch\n",
+		M, now_s() - t0);
+	cr_expect(s.unmanaged == 0, "every container side managed: %s", netd_status_str(&s));
+
+	/* every container's eth0 is up with its own address and its default route */
+	long bad = sh_num("n=0; for i in $(seq 0 %d); do "
+			  "ip -n m$i -j addr show dev eth0 | jq -e --arg a 10.200.$i.2 "
+			  "'.[0].operstate != \"DOWN\" and any(.[0].addr_info[]; .local == $a)' "
+			  ">/dev/null && ip -n m$i -j route show default | jq -e "
+			  "--arg g 10.200.$i.1 'any(.[]; .gateway == $g)' >/dev/null || n=$((n+1)); "
+			  "done; echo $n", M - 1);
+	cr_expect(bad == 0, "%ld containers without their eth0 address or default route", bad);
+
+	/* host: up + address + route; inside: rename+up + address + route + default route */
+	s = netd_reload(NULL);
+	cr_expect(s.writes == 7 * M, "writes=%ld, expected exactly %d: %s", s.writes, 7 * M,
+		  netd_status_str(&s));
 }
