@@ -5,6 +5,7 @@
  * re-creations, re-dumps and reloads all come down to (re)binding.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -26,9 +27,10 @@ static struct endpoint *inside_of(struct endpoint *host_ep)
 static int open_peer_ns(struct container *ct, const struct nl_link *host_link, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	int nsid, r;
 
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		return -errno;
 	r = netns_nsid_of(ct->m->host, fd, &nsid);
 	if (r < 0)
@@ -36,8 +38,11 @@ static int open_peer_ns(struct container *ct, const struct nl_link *host_link, c
 	if (nsid != host_link->link_netnsid)
 		return -EXDEV;
 	r = netns_new(ct->m, ct->conf->name, fd, ct->m->host_fd, ct->m->rcvbuf, &ct->ns);
-	if (r >= 0)
+	if (r >= 0) {
 		ct->ns->nsid = nsid;
+		ct->ns->dev = st.st_dev;
+		ct->ns->ino = st.st_ino;
+	}
 	return r;
 }
 
@@ -52,9 +57,15 @@ static void container_open_ns(struct container *ct, const struct nl_link *host_l
 	char path[PATH_MAX];
 	int r;
 
-	if (ct->ns || ct->unmanaged || !host_link->has_link_netnsid)
+	if (ct->ns || ct->unmanaged)
 		return;
 	(void)snprintf(path, sizeof(path), "/run/netns/%s", ct->conf->name);
+	if (!host_link->has_link_netnsid) {
+		/* Without a namespace of its own the peer stays here: host side only. */
+		if (access(path, F_OK) < 0)
+			ct->unmanaged = true;
+		return;
+	}
 	r = open_peer_ns(ct, host_link, path);
 	if (r == -ENOENT)
 		log_info("%s: %s does not exist, configuring the host side only", ct->conf->name,
@@ -367,28 +378,42 @@ void manager_netns_added(struct manager *m, const char *name)
 	container_mark(ct);
 }
 
+/* Whether /run/netns/NAME still names the namespace ns was opened as (not a newer one). */
+static bool still_named(const struct netns *ns)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	(void)snprintf(path, sizeof(path), "/run/netns/%s", ns->name);
+	return stat(path, &st) == 0 && st.st_dev == ns->dev && st.st_ino == ns->ino;
+}
+
+static bool gone(const struct netns *ns, const char *name)
+{
+	return (!name || streq_ptr(ns->name, name)) && !still_named(ns);
+}
+
 /*
- * /run/netns/NAME went away (`ip netns del`, spawn exiting): let go of the namespace at once.
- * Our sockets in it would keep it, and with it the container's links, alive.
+ * /run/netns/NAME went away (`ip netns del`, spawn exiting), or now names another namespace:
+ * let go of the old one at once. Our sockets in it would keep it, and with it the container's
+ * links, alive. name NULL checks every namespace (the inotify queue overflowed).
  */
 void manager_netns_removed(struct manager *m, const char *name)
 {
-	const struct conf_container *cc = conf_find_container(m->conf, name);
-
 	for (size_t i = 0; i < m->n_orphans; i++)
-		if (streq_ptr(m->orphans[i]->name, name)) {
+		if (gone(m->orphans[i], name)) {
 			netns_free(m->orphans[i]);
 			m->orphans[i--] = m->orphans[--m->n_orphans];
 		}
-	if (cc) {
-		struct container *ct = &m->containers[cc - m->conf->containers];
+	for (size_t i = 0; i < m->n_containers; i++) {
+		struct container *ct = &m->containers[i];
 
-		if (ct->ns) {
-			for (size_t e = 1; e < ct->n_eps; e += 2)
-				ct->eps[e].ifindex = 0;
-			ct->ns = netns_free(ct->ns);
-			ct->unmanaged = true;
-			container_mark(ct);
-		}
+		if (!ct->ns || !gone(ct->ns, name))
+			continue;
+		for (size_t e = 1; e < ct->n_eps; e += 2)
+			ct->eps[e].ifindex = 0;
+		ct->ns = netns_free(ct->ns);
+		ct->unmanaged = true;
+		container_mark(ct);
 	}
 }

@@ -43,6 +43,8 @@ static void judge_pair(const struct container *ct, const struct endpoint *ep, st
 	ok = ep->ifindex && link_settled(ct->m->host, ep->ifindex) && bridge_joined(ct->m, ep);
 	if (ok && ct->ns)
 		ok = in->ifindex && link_settled(ct->ns, in->ifindex);
+	else if (ok && !ct->unmanaged)
+		ok = false; /* the container side is not decided yet (peer not moved in) */
 	if (!ok && v->state == STATE_CONFIGURED)
 		v->state = STATE_PENDING;
 }
@@ -59,10 +61,10 @@ bool container_has_links(const struct container *ct)
 static void describe(const struct container *ct, const struct verdict *v, char *netns,
 		     struct state_file *sf)
 {
-	if (ct->ns)
-		(void)snprintf(netns, PATH_MAX, "/run/netns/%s", ct->conf->name);
-	else
+	if (ct->unmanaged)
 		(void)snprintf(netns, PATH_MAX, "unmanaged");
+	else
+		(void)snprintf(netns, PATH_MAX, "/run/netns/%s", ct->conf->name);
 	*sf = (struct state_file){
 		.state = v->state,
 		.ifname = (char *)ct->conf->veth.ifname,

@@ -183,6 +183,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_source_disable_unref(m->pass);
 	sd_event_source_disable_unref(m->reload_src);
 	sd_event_source_disable_unref(m->nswatch);
+	sd_event_source_disable_unref(m->retry);
 	conf_free(m->conf);
 	safe_close(m->host_fd);
 	free(m->state_dir);

@@ -35,6 +35,7 @@ struct manager {
 	sd_event_source *pass; /* owned: deferred reconcile pass */
 	sd_event_source *reload_src; /* owned: deferred reload (coalesces SIGHUP bursts) */
 	sd_event_source *nswatch;    /* owned: inotify on /run/netns (and /run until it exists) */
+	sd_event_source *retry;      /* owned: timer retrying a failed re-dump */
 	bool starting, reloading;
 	uint64_t writes;
 	unsigned reloads, rejected;

@@ -28,6 +28,8 @@ struct inflight {
 struct netns {
 	char *name;          /* owned: container name; NULL for the host namespace */
 	int nsid;            /* the id the host namespace gives this one (containers only) */
+	dev_t dev;           /* nsfs identity of the namespace, to tell it from a newer one */
+	ino_t ino;           /* under the same /run/netns name (containers only) */
 	struct manager *m;   /* borrowed: the manager owns every netns */
 	struct nl_sock *ev;  /* owned */
 	struct nl_sock *req; /* owned */

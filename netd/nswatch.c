@@ -33,6 +33,10 @@ static void watch_netns_dir(struct nswatch *w, int fd)
 
 static void on_event(struct nswatch *w, int fd, const struct inotify_event *ev)
 {
+	if (ev->mask & IN_Q_OVERFLOW) {
+		manager_netns_removed(w->m, NULL); /* names may have gone unseen */
+		return;
+	}
 	if (ev->wd == w->run_wd) {
 		if (ev->len && strcmp(ev->name, "netns") == 0 && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
 			watch_netns_dir(w, fd);

@@ -77,10 +77,8 @@ static bool reconcile_ns(struct manager *m, struct netns *ns)
 	int r;
 
 	/* Events were lost and the re-dump has not succeeded yet: the cache cannot be trusted. */
-	if (ns->resync) {
-		pass_schedule(m);
+	if (ns->resync)
 		return true;
-	}
 
 	for (size_t i = 0; i < ns->cache.n_links; i++) {
 		struct cache_link *cl = ns->cache.links[i];
@@ -103,6 +101,33 @@ static bool reconcile_ns(struct manager *m, struct netns *ns)
 	return busy || ns->n_inflight > 0;
 }
 
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	pass_schedule(userdata);
+	return 0;
+}
+
+/*
+ * A re-dump keeps coming back torn while the kernel is busy changing links: try again a
+ * little later instead of spinning, unless events bring us back sooner.
+ */
+static void retry_later(struct manager *m)
+{
+	uint64_t now;
+	int r;
+
+	r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0 && !m->retry)
+		r = sd_event_add_time(m->event, &m->retry, CLOCK_MONOTONIC, now + 100 * 1000, 0,
+				      on_retry, m);
+	else if (r >= 0)
+		r = sd_event_source_set_time(m->retry, now + 100 * 1000);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(m->retry, SD_EVENT_ONESHOT);
+	if (r < 0)
+		pass_schedule(m); /* no timer: retry at once rather than never */
+}
+
 static void resync(struct manager *m, struct netns *ns)
 {
 	int r;
@@ -117,6 +142,7 @@ static void resync(struct manager *m, struct netns *ns)
 	if (r < 0) {
 		log_warning_errno(r, "%s: re-reading the kernel state failed, retrying",
 				  netns_label(ns));
+		retry_later(m);
 		return;
 	}
 	manager_rebind_ns(m, ns);
@@ -182,7 +208,7 @@ static void count_states(const struct manager *m, struct counts *ret)
 		ret->configured += ct->state == STATE_CONFIGURED;
 		ret->pending += ct->state == STATE_PENDING;
 		ret->failed += ct->state == STATE_FAILED;
-		ret->unmanaged += !ct->ns;
+		ret->unmanaged += ct->unmanaged;
 	}
 }
 

@@ -71,6 +71,10 @@ static int carry_runtime(struct manager *m, struct container *cts, const struct 
 	return 0;
 }
 
+/*
+ * Swap next in (taken over on success). Returns 0; -ENOMEM before anything changed (next
+ * stays the caller's); 1 when the swap happened but runtime state was partly lost.
+ */
 static int swap_conf(struct manager *m, struct conf *next)
 {
 	struct container *cts;
@@ -91,7 +95,18 @@ static int swap_conf(struct manager *m, struct conf *next)
 	if (r >= 0)
 		r = manager_claims_build(m);
 	manager_rebind(m);
-	return r;
+	return r < 0 ? 1 : 0;
+}
+
+/* The file in force stays; the kernel is not touched. */
+static void reject(struct manager *m, struct conf *next)
+{
+	log_error("Reload rejected, keeping the configuration in force");
+	conf_free(next);
+	m->rejected++;
+	/* An accepted reload (or the start) still settling says READY=1 when it is done. */
+	if (!m->reloading && !m->starting)
+		pass_notify(m, true);
 }
 
 static int on_reload(sd_event_source *s, void *userdata)
@@ -104,26 +119,26 @@ static int on_reload(sd_event_source *s, void *userdata)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (asprintf(&msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
-		     (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000) >= 0)
+		     (unsigned long long)ts.tv_sec * 1000000ULL +
+			     (unsigned long long)ts.tv_nsec / 1000) >= 0)
 		(void)notify_send(msg, true);
 	r = conf_load(m->conf->path, &next);
+	if (r == -EINVAL)
+		log_conf_errors(next);
+	else if (r < 0)
+		log_error_errno(r, "Failed to read %s", m->conf->path);
+	if (r >= 0) {
+		r = swap_conf(m, next);
+		if (r < 0)
+			log_error_errno(r, "Failed to set up the new configuration");
+	}
 	if (r < 0) {
-		if (r == -EINVAL)
-			log_conf_errors(next);
-		else
-			log_error_errno(r, "Failed to read %s", m->conf->path);
-		log_error("Reload rejected, keeping the configuration in force");
-		conf_free(next);
-		m->rejected++;
-		/* An accepted reload (or the start) still settling says READY=1 when it is done. */
-		if (!m->reloading && !m->starting)
-			pass_notify(m, true);
+		reject(m, next);
 		return 0;
 	}
-	r = swap_conf(m, next);
-	if (r < 0)
-		log_error_errno(r, "Reloaded %s, but not all runtime state could be carried over",
-				m->conf->path);
+	if (r > 0)
+		log_error("Reloaded %s, but not all runtime state could be carried over",
+			  m->conf->path);
 	else
 		log_info("Reloaded %s: %zu containers", m->conf->path, m->conf->n_containers);
 	m->reloading = true;

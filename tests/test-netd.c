@@ -498,6 +498,8 @@ Test(netd, peer_moved_into_netns_later)
 	wait_cond(WAIT_MS, "%s && %s", q_up(NULL, "ve-y"), q_addr(NULL, "ve-y", "10.0.1.1/32"));
 	expect_sh(q_link(NULL, "host0"));
 	expect_sh(q_noaddr(NULL, "host0", "10.0.1.2"));
+	/* y has a namespace its peer is not in yet: not configured, whatever the host side says */
+	wait_state(STATE_DIR, "y", "pending", WAIT_MS);
 
 	sh_ok("ip link set host0 netns y");
 	watch_ns("y");
