@@ -78,7 +78,7 @@ static struct cache_link *cache_insert(struct cache *c, size_t pos, int ifindex)
 	return cl;
 }
 
-struct cache_link *cache_link_update(struct cache *c, struct nl_link *l, bool *ret_new)
+struct cache_link *cache_link_update(struct cache *c, struct nl_link *l)
 {
 	size_t i = cache_pos(c, l->ifindex);
 	struct cache_link *cl;
@@ -91,8 +91,6 @@ struct cache_link *cache_link_update(struct cache *c, struct nl_link *l, bool *r
 	cl->link = *l;
 	l->altnames = NULL;
 	l->n_altnames = 0;
-	if (ret_new)
-		*ret_new = is_new;
 	return cl;
 }
 

@@ -35,9 +35,9 @@ struct cache_link *cache_find_name(const struct cache *c, const char *name);
 
 /*
  * Insert or update a link from l (altnames are moved out of l). Returns the entry, or NULL on
- * ENOMEM. *ret_new tells whether it was not cached before.
+ * ENOMEM.
  */
-struct cache_link *cache_link_update(struct cache *c, struct nl_link *l, bool *ret_new);
+struct cache_link *cache_link_update(struct cache *c, struct nl_link *l);
 void cache_link_remove(struct cache *c, int ifindex);
 
 bool addr_equal(const struct nl_addr *a, const struct nl_addr *b);

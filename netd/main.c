@@ -12,8 +12,8 @@
 #include "notify.h"
 
 struct args {
-	const char *config;
-	const char *state_dir;
+	const char *config;    /* borrowed: argv or a literal */
+	const char *state_dir; /* borrowed: argv or a literal */
 	bool check;
 	int rcvbuf;
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Manager lifecycle, the claim index, and binding kernel links to declared endpoints. */
+/* Manager lifecycle, the claim index over declared links, and what ACKs mean for a link. */
 #include <fcntl.h>
 #include <stdlib.h>
 

@@ -97,7 +97,7 @@ static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 	cl = cache_get(ns->cur, l.ifindex);
 	if (cl)
 		memcpy(old_name, cl->link.name, sizeof(old_name));
-	cl = cache_link_update(ns->cur, &l, NULL);
+	cl = cache_link_update(ns->cur, &l);
 	nl_link_done(&l);
 	if (!cl)
 		return -ENOMEM;
@@ -458,9 +458,9 @@ static int read_acks(struct netns *ns)
 	}
 }
 
-static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+/* Read the queued events; if that fails the cache cannot be trusted: re-dump. */
+static void read_events_or_resync(struct netns *ns)
 {
-	struct netns *ns = userdata;
 	int r = netns_read_events(ns);
 
 	if (r < 0) {
@@ -468,6 +468,11 @@ static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userd
 				  netns_label(ns));
 		manager_request_resync(ns->m, ns);
 	}
+}
+
+static int on_event_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	read_events_or_resync(userdata);
 	return 0;
 }
 
@@ -480,12 +485,7 @@ static int on_req_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	 * The kernel queues its notifications before the ACK of the request that caused them:
 	 * reading events first means the cache already holds what an ACK confirms.
 	 */
-	r = netns_read_events(ns);
-	if (r < 0) {
-		log_warning_errno(r, "%s: failed to read netlink events, re-reading the kernel state",
-				  netns_label(ns));
-		manager_request_resync(ns->m, ns);
-	}
+	read_events_or_resync(ns);
 	r = read_acks(ns);
 	if (r < 0)
 		log_warning_errno(r, "%s: failed to read netlink replies, re-reading the kernel state",

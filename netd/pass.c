@@ -62,7 +62,10 @@ static bool reconcile_one(struct manager *m, struct netns *ns, struct cache_link
 		}
 		m->writes++;
 	}
-	/* Nothing left to do: a released link is forgotten, an owned one may be configured. */
+	/*
+	 * Planned: the ACKs mark the link dirty again for its next phase. Nothing planned: it is
+	 * as declared (an owned link may be configured now, a released one is forgotten).
+	 */
 	cl->dirty = false;
 	if (ops.n == 0)
 		cl->release = false;

@@ -257,7 +257,6 @@ static int nl_exchange(struct nl_sock *nl, struct nlmsghdr *req, nl_msg_cb cb, v
 			r = dump_message(nl, nlh, req->nlmsg_seq, cb, userdata, &interrupted);
 			if (r == 1)
 				goto done;
-			/* Read on to the end even after a failure, so no leftovers stay queued. */
 			if (r < 0 && !first_error)
 				first_error = r;
 			if (r < 0 && nlh->nlmsg_type == NLMSG_ERROR)

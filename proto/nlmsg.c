@@ -56,7 +56,7 @@ static int attr_addr(const struct nlattr *a, uint8_t family, union in_addr_union
 
 /* mnl_attr_parse callbacks report failures through this context. */
 struct parse_ctx {
-	void *out;
+	void *out; /* borrowed: the caller's struct being filled */
 	int error;
 	bool seen_local; /* addresses: IFA_LOCAL was there */
 };
