@@ -837,3 +837,37 @@ bool ping_ok(const char *netns, const char *addr)
 		return sh("ip netns exec %s busybox ping%s -c 1 -W 2 %s", netns, v6, addr) == 0;
 	return sh("busybox ping%s -c 1 -W 2 %s", v6, addr) == 0;
 }
+
+/* ---- fuzz corpus --------------------------------------------------------------------------- */
+
+size_t corpus_replay(const char *name, void (*fn)(const char *file, const uint8_t *data,
+						 size_t len))
+{
+	const char *srcdir = getenv("SRCDIR");
+	_cleanup_(closedirp) DIR *d = NULL;
+	char dirpath[512], path[1024];
+	struct dirent *de;
+	size_t n = 0;
+
+	snprintf(dirpath, sizeof(dirpath), "%s/tests/fuzz/corpus/%s", srcdir ? srcdir : ".", name);
+	d = opendir(dirpath);
+	cr_assert_not_null(d, "cannot open %s", dirpath);
+	while ((de = readdir(d))) {
+		static uint8_t data[(1 << 16) + 1];
+		size_t size;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		f = fopen(path, "re");
+		cr_assert_not_null(f, "%s", path);
+		size = fread(data, 1, sizeof(data) - 1, f);
+		cr_expect_not(ferror(f), "%s", path);
+		fclose(f);
+		data[size] = 0;
+		fn(de->d_name, data, size);
+		n++;
+	}
+	return n;
+}

@@ -127,6 +127,13 @@ char *monitor_sync_stop(struct monitor *m);
  * Keep a monitor running in NETNS (NULL: host) as an event source for wait_cond(). Idempotent.
  */
 void watch_ns(const char *netns);
+
+/*
+ * Call fn with the bytes of every file in $SRCDIR/tests/fuzz/corpus/NAME (NUL-terminated
+ * beyond len, for text parsers). Returns how many files there were.
+ */
+size_t corpus_replay(const char *name, void (*fn)(const char *file, const uint8_t *data,
+						 size_t len));
 /*
  * Wait until the shell condition exits 0. It is evaluated now and again after each event:
  * a notify message from netd, a line from any watch_ns() monitor, netd exiting. Fails with

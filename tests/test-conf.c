@@ -3,12 +3,12 @@
  * the value parsers on their own, and a replay of the fuzz corpus. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "conf-internal.h"
 #include "conf.h"
+#include "harness.h"
 
 #define SEC UINT64_C(1000000)
 
@@ -653,41 +653,17 @@ Test(conf, load)
 	unlink(path);
 }
 
+static void replay_conf(const char *file, const uint8_t *data, size_t len)
+{
+	struct conf *c = NULL;
+	int r = conf_parse_string(file, (const char *)data, &c);
+
+	cr_expect(r == 0 || r == -EINVAL, "%s: %d", file, r);
+	conf_free(c);
+}
+
 /* Every input libFuzzer kept (including crashers fixed since) must parse without crashing. */
 Test(conf, fuzz_corpus_replay)
 {
-	const char *srcdir = getenv("SRCDIR");
-	char dirpath[512], path[1024];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	snprintf(dirpath, sizeof(dirpath), "%s/tests/fuzz/corpus/conf", srcdir ? srcdir : ".");
-	d = opendir(dirpath);
-	cr_assert_not_null(d, "cannot open %s", dirpath);
-	while ((de = readdir(d))) {
-		struct conf *c = NULL;
-		char *buf = NULL;
-		size_t size = 0;
-		FILE *f;
-		int r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
-		f = fopen(path, "re");
-		cr_assert_not_null(f, "%s", path);
-		if (getdelim(&buf, &size, '\0', f) < 0) {
-			free(buf);
-			buf = strdup("");
-		}
-		fclose(f);
-		r = conf_parse_string(de->d_name, buf, &c);
-		cr_expect(r == 0 || r == -EINVAL, "%s: %d", de->d_name, r);
-		conf_free(c);
-		free(buf);
-		n++;
-	}
-	closedir(d);
-	cr_expect_gt(n, 0, "empty corpus in %s", dirpath);
+	cr_expect_gt(corpus_replay("conf", replay_conf), 0, "empty corpus");
 }

@@ -545,6 +545,17 @@ Test(netd, conflicting_route_fails)
  * namespace. netd opens /run/netns/x by the container's name, but the container side is
  * ve-x's peer only; the stranger must not be renamed, brought up or addressed.
  */
+/* x's host0, which is not ve-x's peer: not renamed, not up, no addresses. */
+static void expect_stranger_untouched(void)
+{
+	expect_sh("! ip -n x link show dev eth0 >/dev/null 2>&1");
+	assert_sh(q_link("x", "host0"));
+	expect_sh("out=$(ip -n x -j link show dev host0) && printf '%s' \"$out\" | "
+		  "jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
+	expect_sh(q_noaddr("x", "host0", "10.0.0.2"));
+	expect_sh(q_noaddr("x", "host0", "fd00::2"));
+}
+
 Test(netd, stale_netns_foreign_veth_not_touched)
 {
 	sh_ok("ip netns add x && ip -n x link add host0 type veth peer name other");
@@ -562,12 +573,7 @@ Test(netd, stale_netns_foreign_veth_not_touched)
 	 */
 	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
 		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
-	expect_sh("! ip -n x link show dev eth0 >/dev/null 2>&1");
-	assert_sh(q_link("x", "host0"));
-	expect_sh("out=$(ip -n x -j link show dev host0) && printf '%s' \"$out\" | "
-		  "jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
-	expect_sh(q_noaddr("x", "host0", "10.0.0.2"));
-	expect_sh(q_noaddr("x", "host0", "fd00::2"));
+	expect_stranger_untouched();
 	expect_sh(q_noroute("x", "default", "host0"));
 	/* nor the peer in z, which netd has no business with */
 	expect_sh(q_link("z", "host0"));
@@ -593,12 +599,7 @@ Test(netd, stale_netns_foreign_veth_same_indexes)
 	/* sync point as above: the host side's last phase is done */
 	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
 		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
-	expect_sh("! ip -n x link show dev eth0 >/dev/null 2>&1");
-	assert_sh(q_link("x", "host0"));
-	expect_sh("out=$(ip -n x -j link show dev host0) && printf '%s' \"$out\" | "
-		  "jq -e 'all(.[0].flags[]; . != \"UP\")' >/dev/null");
-	expect_sh(q_noaddr("x", "host0", "10.0.0.2"));
-	expect_sh(q_noaddr("x", "host0", "fd00::2"));
+	expect_stranger_untouched();
 	cr_expect(netd_alive(), "netd died");
 }
 

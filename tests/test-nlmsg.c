@@ -6,7 +6,6 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -16,6 +15,7 @@
 
 #include "nl.h"
 #include "nlmsg.h"
+#include "harness.h"
 
 /* The fuzzer's entry point, so the corpus replay runs exactly what libFuzzer ran. */
 #include "fuzz/fuzz-nlmsg.c"
@@ -1125,34 +1125,13 @@ Test(nlmsg, error_bad)
 
 /* ---- fuzz corpus ---------------------------------------------------------------------- */
 
+static void replay_nlmsg(const char *file, const uint8_t *data, size_t len)
+{
+	cr_expect_eq(LLVMFuzzerTestOneInput(data, len), 0, "%s", file);
+}
+
 /* Every input libFuzzer kept (crashers included, once fixed) runs through its entry again. */
 Test(nlmsg, fuzz_corpus_replay)
 {
-	const char *srcdir = getenv("SRCDIR");
-	char dirpath[512], path[1024];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-
-	snprintf(dirpath, sizeof(dirpath), "%s/tests/fuzz/corpus/nlmsg", srcdir ? srcdir : ".");
-	d = opendir(dirpath);
-	cr_assert_not_null(d, "cannot open %s", dirpath);
-	while ((de = readdir(d))) {
-		static uint8_t data[1 << 16];
-		size_t size;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
-		f = fopen(path, "re");
-		cr_assert_not_null(f, "%s", path);
-		size = fread(data, 1, sizeof(data), f);
-		cr_expect_not(ferror(f), "%s", path);
-		fclose(f);
-		cr_expect_eq(LLVMFuzzerTestOneInput(data, size), 0, "%s", de->d_name);
-		n++;
-	}
-	closedir(d);
-	cr_expect_geq(n, 5, "corpus in %s too small", dirpath);
+	cr_expect_geq(corpus_replay("nlmsg", replay_nlmsg), 5, "corpus too small");
 }
