@@ -11,15 +11,46 @@
 
 TestSuite(burst, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 300);
 
-enum { N = 2000 };
+enum { N = 2000, M = 100 };
 
-static void gen_conf(FILE *f)
+/* Text made of one gen(f, i) call per i < n; owned by the caller. */
+static char *generate(void (*gen)(FILE *f, int i), int n)
 {
-	for (int i = 0; i < N; i++)
-		fprintf(f,
-			"[Container c%d]\nPrivateNetwork=yes\nHostAddress=10.%d.%d.1\n"
-			"LocalAddress=10.%d.%d.2\n\n",
-			i, 100 + i / 250, i % 250, 100 + i / 250, i % 250);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert(f, "open_memstream");
+	for (int i = 0; i < n; i++)
+		gen(f, i);
+	fclose(f);
+	return text;
+}
+
+/* Container cI: 10.(100+I/250).(I%250).1 on the host side, .2 on the (unmanaged) peer. */
+static void burst_conf(FILE *f, int i)
+{
+	fprintf(f,
+		"[Container c%d]\nPrivateNetwork=yes\nHostAddress=10.%d.%d.1\n"
+		"LocalAddress=10.%d.%d.2\n\n",
+		i, 100 + i / 250, i % 250, 100 + i / 250, i % 250);
+}
+
+static void burst_link(FILE *f, int i)
+{
+	fprintf(f, "link add ve-c%d type veth peer name p%d\n", i, i);
+}
+
+/* Container mI: 10.200.I.1 on the host side, 10.200.I.2 inside its own namespace. */
+static void ns_conf(FILE *f, int i)
+{
+	fprintf(f, "[Container m%d]\nPrivateNetwork=yes\nHostAddress=10.200.%d.1\n"
+		   "LocalAddress=10.200.%d.2\n\n", i, i, i);
+}
+
+static void ns_link(FILE *f, int i)
+{
+	fprintf(f, "netns add m%d\nlink add ve-m%d type veth peer name host0 netns m%d\n", i, i, i);
 }
 
 static double now_s(void)
@@ -32,19 +63,8 @@ static double now_s(void)
 
 Test(burst, two_thousand_links_with_small_rcvbuf)
 {
-	char *conf = NULL, *batch = NULL;
-	size_t conf_len = 0, batch_len = 0;
-	FILE *f;
+	char *conf = generate(burst_conf, N), *batch = generate(burst_link, N);
 
-	f = open_memstream(&conf, &conf_len);
-	cr_assert(f, "open_memstream");
-	gen_conf(f);
-	fclose(f);
-	f = open_memstream(&batch, &batch_len);
-	cr_assert(f, "open_memstream");
-	for (int i = 0; i < N; i++)
-		fprintf(f, "link add ve-c%d type veth peer name p%d\n", i, i);
-	fclose(f);
 	file_write(TEST_DIR "/links.batch", batch);
 	free(batch);
 
@@ -81,27 +101,10 @@ Test(burst, two_thousand_links_with_small_rcvbuf)
 		  s.writes, 3 * N, netd_status_str(&s));
 }
 
-enum { M = 100 };
-
-/* Container mI: 10.200.I.1 on the host side, 10.200.I.2 inside. */
 Test(burst, hundred_containers_with_namespaces)
 {
-	char *conf = NULL, *batch = NULL;
-	size_t conf_len = 0, batch_len = 0;
-	FILE *f;
+	char *conf = generate(ns_conf, M), *batch = generate(ns_link, M);
 
-	f = open_memstream(&conf, &conf_len);
-	cr_assert(f, "open_memstream");
-	for (int i = 0; i < M; i++)
-		fprintf(f, "[Container m%d]\nPrivateNetwork=yes\nHostAddress=10.200.%d.1\n"
-			   "LocalAddress=10.200.%d.2\n\n", i, i, i);
-	fclose(f);
-	f = open_memstream(&batch, &batch_len);
-	cr_assert(f, "open_memstream");
-	for (int i = 0; i < M; i++)
-		fprintf(f, "netns add m%d\nlink add ve-m%d type veth peer name host0 netns m%d\n", i,
-			i, i);
-	fclose(f);
 	file_write(TEST_DIR "/ns.batch", batch);
 	free(batch);
 
