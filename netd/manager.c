@@ -260,13 +260,19 @@ static void record_failure(struct netns *ns, struct cache_link *cl, const struct
 }
 
 /*
- * A refusal that the world has since overtaken is no failure: enslaving to a bridge that was
- * deleted meanwhile (its ports are released before the bridge itself goes) is replanned.
+ * A refusal that the world has since overtaken is no failure: it is replanned against the
+ * cache, which the events have brought up to date. That covers a change on the op's link that
+ * none of our requests made (an address flushed under a route that needs it), and enslaving to
+ * a bridge that was deleted meanwhile (its ports are released before the bridge itself goes).
+ * A replanned op that is refused again with nothing new in between is a failure.
  */
-static bool op_overtaken(const struct manager *m, const struct op *op)
+static bool op_overtaken(const struct manager *m, const struct inflight *in)
 {
+	const struct op *op = &in->op;
 	const struct cache_link *br;
 
+	if (in->overtaken)
+		return true;
 	if (op->type != OP_LINK_SET || op->link.master <= 0)
 		return false;
 	br = cache_get(&m->host->cache, op->link.master);
@@ -287,9 +293,10 @@ static bool exists_as_ours(const struct cache_link *cl, const struct op *op)
 	return true;
 }
 
-void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, bool seen,
+void manager_op_done(struct manager *m, struct netns *ns, const struct inflight *in,
 		     const struct nl_err *err)
 {
+	const struct op *op = &in->op;
 	struct cache_link *cl = cache_get(&ns->cache, op->ifindex);
 	int r = apply_result(op, err->error);
 
@@ -301,9 +308,12 @@ void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, b
 		cl->inflight--;
 	if (err->error == -EEXIST && !ns->resync && !exists_as_ours(cl, op))
 		r = -EEXIST;
-	if (r < 0 && !op_overtaken(m, op))
+	if (r < 0 && op_overtaken(m, in))
+		log_debug("%s: %s refused (%s) after the link changed, replanning", cl->link.name,
+			  op_type_to_string(op->type), strerror(-r));
+	else if (r < 0)
 		record_failure(ns, cl, op, err, r);
-	else if (r >= 0 && !seen && err->error != -EEXIST && apply_to_cache(cl, op) < 0)
+	else if (!in->seen && err->error != -EEXIST && apply_to_cache(cl, op) < 0)
 		manager_request_resync(m, ns);
 	manager_mark_dirty(m, cl);
 }

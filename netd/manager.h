@@ -62,8 +62,8 @@ void manager_link_changed(struct manager *m, struct netns *ns, struct cache_link
 void manager_link_removed(struct manager *m, struct netns *ns, int ifindex);
 void manager_mark_dirty(struct manager *m, struct cache_link *cl);
 void manager_request_resync(struct manager *m, struct netns *ns);
-/* seen: events about the op's object arrived since it was sent (the cache is current). */
-void manager_op_done(struct manager *m, struct netns *ns, const struct op *op, bool seen,
+/* The kernel answered the request in (an ACK or an error). */
+void manager_op_done(struct manager *m, struct netns *ns, const struct inflight *in,
 		     const struct nl_err *err);
 
 /* Runtime objects for a conf generation, and the claim index over them. */

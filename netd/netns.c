@@ -60,15 +60,36 @@ static bool op_matches(const struct op *op, int ifindex, const struct nl_addr *a
 	}
 }
 
-static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
-			 const struct nl_route *r)
+static bool op_removes(const struct op *op)
 {
+	return op->type == OP_ADDR_DEL || op->type == OP_ROUTE_DEL;
+}
+
+/*
+ * An event arrived about (ifindex, object); removed: it reports a deletion. Ops it answers
+ * are seen; if none of ours asked for it, someone else changed the link under the others.
+ */
+static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
+			 const struct nl_route *r, bool removed)
+{
+	bool echo = false;
+
 	/* A dump may yet be thrown away (torn); netns_resync() marks all once one is kept. */
 	if (dumping(ns))
 		return;
+	for (size_t i = 0; i < ns->n_inflight; i++) {
+		struct inflight *in = &ns->inflight[i];
+
+		if (!op_matches(&in->op, ifindex, a, r))
+			continue;
+		in->seen = true;
+		echo |= op_removes(&in->op) == removed;
+	}
+	if (echo)
+		return;
 	for (size_t i = 0; i < ns->n_inflight; i++)
-		if (op_matches(&ns->inflight[i].op, ifindex, a, r))
-			ns->inflight[i].seen = true;
+		if (ns->inflight[i].op.ifindex == ifindex)
+			ns->inflight[i].overtaken = true;
 }
 
 static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
@@ -93,7 +114,7 @@ static int on_link(struct netns *ns, const struct nlmsghdr *nlh)
 		nl_link_done(&l);
 		return 0;
 	}
-	inflight_saw(ns, l.ifindex, NULL, NULL);
+	inflight_saw(ns, l.ifindex, NULL, NULL, false);
 	cl = cache_get(ns->cur, l.ifindex);
 	if (cl)
 		memcpy(old_name, cl->link.name, sizeof(old_name));
@@ -123,7 +144,7 @@ static int on_addr(struct netns *ns, const struct nlmsghdr *nlh)
 	r = nlmsg_parse_addr(nlh, &a);
 	if (r < 0)
 		return r;
-	inflight_saw(ns, a.ifindex, &a, NULL);
+	inflight_saw(ns, a.ifindex, &a, NULL, nlh->nlmsg_type == RTM_DELADDR);
 	cl = cache_get(ns->cur, a.ifindex);
 	if (!cl)
 		return 0;
@@ -149,7 +170,7 @@ static int on_route(struct netns *ns, const struct nlmsghdr *nlh)
 		return r;
 	if (!cache_route_relevant(&rt))
 		return 0;
-	inflight_saw(ns, rt.oif, NULL, &rt);
+	inflight_saw(ns, rt.oif, NULL, &rt, nlh->nlmsg_type == RTM_DELROUTE);
 	cl = cache_get(ns->cur, rt.oif);
 	if (!cl)
 		return 0;
@@ -286,8 +307,10 @@ int netns_resync(struct netns *ns)
 	ns->cache = c;
 	ns->resync = false;
 	/* The kernel handled every request in flight before it answered the dump. */
-	for (size_t i = 0; i < ns->n_inflight; i++)
+	for (size_t i = 0; i < ns->n_inflight; i++) {
 		ns->inflight[i].seen = true;
+		ns->inflight[i].overtaken = true;
+	}
 	return 0;
 }
 
@@ -431,7 +454,7 @@ static void on_ack(struct netns *ns, const struct nlmsghdr *nlh)
 	r = nl_parse_error(nlh, nlh->nlmsg_len, &err);
 	if (r == -EBADMSG && err.error == 0)
 		err.error = r;
-	manager_op_done(ns->m, ns, &in.op, in.seen, &err);
+	manager_op_done(ns->m, ns, &in, &err);
 }
 
 static int read_acks(struct netns *ns)

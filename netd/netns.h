@@ -23,6 +23,9 @@ struct inflight {
 	/* An event about the op's object arrived after it was sent: the cache is already at
 	 * least as new as the op, so its ACK must not overwrite it. */
 	bool seen;
+	/* A change on the op's link that no request of ours explains arrived after it was sent
+	 * (or events were lost): a refusal may be the world moving under us, not a fault. */
+	bool overtaken;
 };
 
 struct netns {
