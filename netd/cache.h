@@ -20,6 +20,7 @@ struct cache_link {
 	unsigned inflight;      /* our requests on this link not yet ACKed */
 	bool dirty;             /* something changed: reconcile it */
 	bool release;           /* dropped from the config: remove what netd added, then forget */
+	int bridge;             /* ifindex of the declared bridge it was planned into; 0: none */
 };
 
 struct cache {

@@ -289,6 +289,7 @@ static void carry_over(struct cache *to, const struct cache *from)
 			continue;
 		n->inflight = o->inflight;
 		n->release = o->release;
+		n->bridge = o->bridge;
 	}
 }
 

@@ -33,13 +33,20 @@ static int bridge_ifindex(struct manager *m, const struct endpoint *ep)
 	return br ? br->link.ifindex : 0;
 }
 
-static void plan(struct manager *m, const struct cache_link *cl, struct op_list *ops)
+/*
+ * A released link keeps only what netd did not give it: its addresses and routes go, and so
+ * does its membership in the bridge its declaration named, if it is still in that one.
+ */
+static void plan(struct manager *m, struct cache_link *cl, struct op_list *ops)
 {
 	struct desired d = { .master = -1 };
 
-	if (cl->owner)
+	if (cl->owner) {
 		endpoint_desired(cl->owner, cl->link.ifindex, bridge_ifindex(m, cl->owner), &d);
-	/* else: released, an empty desired state removes only what netd added */
+		cl->bridge = d.master > 0 ? d.master : 0;
+	} else if (cl->bridge > 0 && cl->link.master == cl->bridge) {
+		d.master = 0;
+	}
 	reconcile_link(&d, cl, ops);
 }
 
@@ -67,8 +74,10 @@ static bool reconcile_one(struct manager *m, struct netns *ns, struct cache_link
 	 * as declared (an owned link may be configured now, a released one is forgotten).
 	 */
 	cl->dirty = false;
-	if (ops.n == 0)
+	if (ops.n == 0 && !cl->owner) {
 		cl->release = false;
+		cl->bridge = 0;
+	}
 	if (cl->owner)
 		cl->owner->ct->dirty = true;
 	return false;

@@ -33,17 +33,20 @@ static struct op *op_push(struct op_list *l, enum op_type type, int ifindex)
 	return op;
 }
 
+/* A link being released (!manage_link) may only lose its master; its name and up state stay. */
 static void plan_link(const struct desired *d, const struct nl_link *l, struct op_list *ret)
 {
-	bool rename = d->name && strcmp(d->name, l->name) != 0;
-	bool up = l->flags & IFF_UP;
-	bool enslave = d->master > 0 && l->master != d->master;
+	bool rename = d->manage_link && d->name && strcmp(d->name, l->name) != 0;
+	bool up = !d->manage_link || (l->flags & IFF_UP);
+	bool enslave = d->master >= 0 && l->master != d->master;
 	struct op *op;
 
 	if (!rename && up && !enslave)
 		return;
 	op = op_push(ret, OP_LINK_SET, l->ifindex);
 	op->link.master = enslave ? d->master : -1;
+	if (!d->manage_link)
+		return;
 	if (rename && up) {
 		/* The kernel renames only a link that is down (-EBUSY otherwise). */
 		op->link.flags = 0;
@@ -121,11 +124,9 @@ static void plan_routes(const struct desired *d, const struct cache_link *cl, bo
 void reconcile_link(const struct desired *d, const struct cache_link *cl, struct op_list *ret)
 {
 	ret->n = 0;
-	if (d->manage_link) {
-		plan_link(d, &cl->link, ret);
-		if (ret->n)
-			return;
-	}
+	plan_link(d, &cl->link, ret);
+	if (ret->n)
+		return;
 	plan_addrs(d, cl, ret);
 	if (ret->n)
 		return;
@@ -142,8 +143,11 @@ const char *op_describe(const struct op *op, char *buf, size_t len)
 	switch (op->type) {
 	case OP_LINK_SET:
 		(void)snprintf(buf, len, "set link%s%s%s%s", op->link.name[0] ? " name " : "",
-			       op->link.name, (op->link.flags & IFF_UP) ? " up" : " down",
-			       op->link.master > 0 ? " master" : "");
+			       op->link.name,
+			       !op->link.change		   ? ""
+			       : (op->link.flags & IFF_UP) ? " up"
+							   : " down",
+			       op->link.master > 0 ? " master" : op->link.master == 0 ? " nomaster" : "");
 		break;
 	case OP_ADDR_ADD:
 	case OP_ADDR_DEL:

@@ -24,7 +24,7 @@
 struct desired {
 	bool manage_link;  /* false: only remove what netd added (a link being released) */
 	const char *name;  /* borrowed; rename to this when non-NULL and different */
-	int master;        /* enslave to this ifindex when > 0; < 0: leave as is */
+	int master;        /* enslave to this ifindex when > 0; 0: no master; < 0: leave as is */
 	struct nl_addr addrs[DESIRED_MAX];
 	size_t n_addrs;
 	struct nl_route routes[DESIRED_MAX];

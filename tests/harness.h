@@ -165,6 +165,7 @@ const char *q_up(const char *ns, const char *dev);
 /* The kernel reports operstate UP (it does so up to a second after the link came up). */
 const char *q_operup(const char *ns, const char *dev);
 const char *q_master(const char *dev, const char *master);
+const char *q_nomaster(const char *dev);
 const char *q_link(const char *ns, const char *dev);
 
 /*

@@ -102,6 +102,13 @@ const char *q_master(const char *dev, const char *master)
 		 dev, master);
 }
 
+const char *q_nomaster(const char *dev)
+{
+	return Q("out=$(ip -j link show dev %s) && printf '%%s' \"$out\" | jq -e "
+		 "'.[0].master==null' >/dev/null",
+		 dev);
+}
+
 const char *q_link(const char *ns, const char *dev)
 {
 	return Q("ip %s link show dev %s >/dev/null 2>&1", q_nsopt(ns), dev);

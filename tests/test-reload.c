@@ -118,6 +118,28 @@ Test(reload, removed_container_loses_what_netd_gave)
 	cr_expect(streq_ptr(cty, ""), "removing x touched container y:\n%s", cty);
 }
 
+/* The bridge membership its declaration gave is netd's to undo; the bridge's other ports stay. */
+Test(reload, removed_bridged_container_leaves_the_bridge)
+{
+	sh_ok("ip link add br0 type bridge && ip link set br0 up");
+	sh_ok("ip link add fp0 type veth peer name fp1 && ip link set fp0 master br0");
+	netd_start("[Container b]\n"
+		   "PrivateNetwork=yes\n"
+		   "HostBridge=br0\n"
+		   "LocalAddress=10.5.0.2/24\n" CONF_Y,
+		   NULL);
+	ct_add("b", true, true);
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	assert_sh(q_master("vb-b", "br0"));
+
+	struct netd_status s = netd_reload(CONF_Y);
+	cr_expect(s.rejected == 0, "reload: %s", netd_status_str(&s));
+	wait_cond(WAIT_MS, "%s", q_nomaster("vb-b"));
+	wait_cond(WAIT_MS, "%s", q_noaddr("b", "eth0", "10.5.0.2"));
+	expect_sh(q_up(NULL, "vb-b"));
+	expect_sh(q_master("fp0", "br0"));
+}
+
 Test(reload, identical_file_writes_nothing)
 {
 	start_xy(CONF_X CONF_Y);
