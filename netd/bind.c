@@ -5,7 +5,9 @@
  * re-creations, re-dumps and reloads all come down to (re)binding.
  */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -27,11 +29,14 @@ static struct endpoint *inside_of(struct endpoint *host_ep)
 static int open_peer_ns(struct container *ct, const struct nl_link *host_link, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct statfs sfs;
 	struct stat st;
 	int nsid, r;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0 || fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
 		return -errno;
+	if (sfs.f_type != NSFS_MAGIC)
+		return -EMEDIUMTYPE; /* the name exists, no namespace is mounted on it (yet) */
 	r = netns_nsid_of(ct->m->host, fd, &nsid);
 	if (r < 0)
 		return r;
@@ -67,9 +72,14 @@ static void container_open_ns(struct container *ct, const struct nl_link *host_l
 		return;
 	}
 	r = open_peer_ns(ct, host_link, path);
-	if (r == -ENOENT)
+	if (r == ct->ns_error)
+		; /* a retry that found what the last attempt found: said already */
+	else if (r == -ENOENT)
 		log_info("%s: %s does not exist, configuring the host side only", ct->conf->name,
 			 path);
+	else if (r == -EMEDIUMTYPE)
+		log_info("%s: no namespace is mounted on %s, configuring the host side only",
+			 ct->conf->name, path);
 	else if (r == -EXDEV)
 		log_warning("%s: the peer of %s is not in %s, configuring the host side only",
 			    ct->conf->name, host_link->name, path);
@@ -78,6 +88,7 @@ static void container_open_ns(struct container *ct, const struct nl_link *host_l
 				  ct->conf->name, path);
 	if (r < 0)
 		ct->unmanaged = true;
+	ct->ns_error = r < 0 ? r : 0;
 }
 
 /*
@@ -148,6 +159,7 @@ static void container_forget_ns(struct container *ct)
 {
 	ct->ns = netns_free(ct->ns);
 	ct->unmanaged = false;
+	ct->ns_error = 0;
 }
 
 static void unbind(struct endpoint *ep)
@@ -416,4 +428,16 @@ void manager_netns_removed(struct manager *m, const char *name)
 		ct->unmanaged = true;
 		container_mark(ct);
 	}
+}
+
+/*
+ * `ip netns add` creates the name before it bind-mounts the namespace on it, and a name can
+ * be mounted over or unmounted in place: inotify sees none of that, the mount table does.
+ */
+void manager_netns_rescan(struct manager *m)
+{
+	manager_netns_removed(m, NULL);
+	for (size_t i = 0; i < m->n_containers; i++)
+		if (!m->containers[i].ns)
+			manager_netns_added(m, m->containers[i].conf->name);
 }

@@ -27,6 +27,7 @@ struct container {
 	const struct conf_container *conf; /* borrowed: from the current conf generation */
 	struct netns *ns;  /* owned: the container's namespace while it is managed */
 	bool unmanaged;    /* its host link exists but /run/netns/NAME cannot be used */
+	int ns_error;      /* why it could not (-errno), so that a retry logs only news */
 	struct endpoint *eps; /* owned: pairs (host, inside): the main veth first, then extras */
 	size_t n_eps;
 	char *state_text;  /* owned: the state file's current content, NULL when there is none */

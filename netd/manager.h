@@ -87,6 +87,8 @@ struct endpoint *manager_claim_link(const struct manager *m, const struct nl_lin
 /* /run/netns/NAME appeared or went (nswatch.c). */
 void manager_netns_added(struct manager *m, const char *name);
 void manager_netns_removed(struct manager *m, const char *name);
+/* Names or mounts under /run/netns may have changed unseen: check every container. */
+void manager_netns_rescan(struct manager *m);
 
 /* The bridge called name in the host namespace, or NULL. Borrowed. */
 struct cache_link *manager_find_bridge(const struct manager *m, const char *name);

@@ -3,8 +3,10 @@
  * inotify on /run/netns, where `ip netns add` and spawn bind container namespaces. A name
  * going away means the container is stopping: netd must drop its sockets in that namespace,
  * or they alone would keep it (and the container's veth) alive. /run is watched as well so
- * that /run/netns is picked up when the first namespace creates it.
+ * that /run/netns is picked up when the first namespace creates it. The mount table is
+ * watched too: a name is created before the namespace is mounted on it.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/inotify.h>
 
@@ -14,10 +16,12 @@
 
 #define RUN_DIR "/run"
 #define NETNS_DIR "/run/netns"
+#define MOUNTINFO "/proc/self/mountinfo"
 
 struct nswatch {
 	struct manager *m; /* borrowed: owns the event source that owns us */
 	int run_wd, netns_wd;
+	sd_event_source *mounts; /* owned: mount table changes */
 };
 
 static void watch_netns_dir(struct nswatch *w, int fd)
@@ -34,7 +38,7 @@ static void watch_netns_dir(struct nswatch *w, int fd)
 static void on_event(struct nswatch *w, int fd, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
-		manager_netns_removed(w->m, NULL); /* names may have gone unseen */
+		manager_netns_rescan(w->m); /* names may have come or gone unseen */
 		return;
 	}
 	if (ev->wd == w->run_wd) {
@@ -74,9 +78,39 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	}
 }
 
+/* The kernel flags the mount table file with POLLPRI whenever a mount comes or goes. */
+static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct nswatch *w = userdata;
+
+	manager_netns_rescan(w->m);
+	return 0;
+}
+
+static void watch_mounts(struct nswatch *w)
+{
+	int fd = open(MOUNTINFO, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0) {
+		log_warning_errno(-errno, "Cannot watch %s, ignoring", MOUNTINFO);
+		return;
+	}
+	r = sd_event_add_io(w->m->event, &w->mounts, fd, EPOLLPRI, on_mounts, w);
+	if (r < 0) {
+		safe_close(fd);
+		log_warning_errno(r, "Cannot watch %s, ignoring", MOUNTINFO);
+		return;
+	}
+	(void)sd_event_source_set_io_fd_own(w->mounts, true);
+}
+
 static void nswatch_free(void *userdata)
 {
-	free(userdata);
+	struct nswatch *w = userdata;
+
+	sd_event_source_disable_unref(w->mounts);
+	free(w);
 }
 
 int nswatch_start(struct manager *m)
@@ -106,5 +140,6 @@ int nswatch_start(struct manager *m)
 	if (w->run_wd < 0)
 		log_warning_errno(-errno, "Cannot watch %s, ignoring", RUN_DIR);
 	watch_netns_dir(w, fd);
+	watch_mounts(w);
 	return 0;
 }

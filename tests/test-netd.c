@@ -512,6 +512,33 @@ Test(netd, peer_moved_into_netns_later)
 }
 
 /*
+ * `ip netns add` creates /run/netns/NAME before it mounts the namespace there, and a name can
+ * be mounted or unmounted in place; inotify reports none of that. Here the name is an empty
+ * file when netd starts (the peer lives in a namespace called tmp), so x is host-only. The
+ * bind mount alone must bring the inside in, and the unmount must let it go again.
+ */
+Test(netd, netns_mounted_on_its_name_later)
+{
+	sh_ok("ip netns add tmp && ip link add ve-x type veth peer name host0 netns tmp");
+	sh_ok("touch /run/netns/x");
+	netd_start(CT_X, NULL);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	_cleanup_free_ char *before = state_get(STATE_DIR, "x", "NETNS");
+	cr_assert(streq_ptr(before, "unmanaged"), "NETNS=%s before the mount", strna(before));
+	expect_sh(q_link("tmp", "host0"));
+
+	sh_ok("mount --bind /run/netns/tmp /run/netns/x");
+	watch_ns("x");
+	wait_cond(WAIT_MS, "%s", q_x());
+	wait_cond(WAIT_MS, "grep -qx NETNS=/run/netns/x %s/x.state", STATE_DIR);
+	cr_expect(ping_ok("x", "10.0.0.1"), "container -> host after the mount");
+
+	sh_ok("umount /run/netns/x");
+	wait_cond(WAIT_MS, "grep -qx NETNS=unmanaged %s/x.state", STATE_DIR);
+	cr_expect(netd_alive(), "netd died");
+}
+
+/*
  * Another default route already holds the key netd's default route needs (IPv4: destination
  * 0/0, tos 0, metric 0, table main), so the kernel answers EEXIST to netd's NLM_F_EXCL add.
  * That EEXIST is a refusal, not "already there": x is failed and says why, and the foreign
