@@ -583,6 +583,19 @@ static void expect_stranger_untouched(void)
 	expect_sh(q_noaddr("x", "host0", "fd00::2"));
 }
 
+/*
+ * x's own side is served all the same. It is also the sync point: netd asks for the inside's
+ * rename in its first pass, with ve-x's up, and rtnetlink applies a request before sendmsg
+ * returns, so once ve-x has its route (a later phase) a wrongful rename would already show.
+ * x's inside never appears in x, so x's state is not asserted: pending is what a careful netd
+ * can say, and that is not what these tests are about.
+ */
+static void wait_host_side_x(void)
+{
+	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
+		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
+}
+
 Test(netd, stale_netns_foreign_veth_not_touched)
 {
 	sh_ok("ip netns add x && ip -n x link add host0 type veth peer name other");
@@ -591,15 +604,7 @@ Test(netd, stale_netns_foreign_veth_not_touched)
 	watch_ns("x");
 	sh_ok("ip netns add z && ip link add ve-x type veth peer name host0 netns z");
 
-	/*
-	 * x's own side is served all the same. It is also the sync point: netd asks for the
-	 * inside's rename in its first pass, with ve-x's up, and rtnetlink applies a request
-	 * before sendmsg returns, so once ve-x has its route (a later phase) a wrongful rename
-	 * would already show. x's inside never appears in x, so x's state is not asserted:
-	 * pending is what a careful netd can say, and that is not what this test is about.
-	 */
-	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
-		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	wait_host_side_x();
 	expect_stranger_untouched();
 	expect_sh(q_noroute("x", "default", "host0"));
 	/* nor the peer in z, which netd has no business with */
@@ -623,9 +628,7 @@ Test(netd, stale_netns_foreign_veth_same_indexes)
 	watch_ns("x");
 	sh_ok("ip link add ve-x index 100 type veth peer name host0 netns z index 7");
 
-	/* sync point as above: the host side's last phase is done */
-	wait_cond(WAIT_MS, "%s && %s && %s", q_up(NULL, "ve-x"),
-		  q_addr(NULL, "ve-x", "10.0.0.1/32"), q_route(NULL, "10.0.0.2", "ve-x", NULL));
+	wait_host_side_x();
 	expect_stranger_untouched();
 	cr_expect(netd_alive(), "netd died");
 }
