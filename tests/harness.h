@@ -162,8 +162,12 @@ const char *q_noaddr(const char *ns, const char *dev, const char *addr);
 const char *q_route(const char *ns, const char *dst, const char *dev, const char *gw);
 const char *q_noroute(const char *ns, const char *dst, const char *dev);
 const char *q_up(const char *ns, const char *dev);
-/* The kernel reports operstate UP (it does so up to a second after the link came up). */
-const char *q_operup(const char *ns, const char *dev);
+/*
+ * The kernel's own late events about the link have landed: operstate UP (reported up to a
+ * second after the link came up) and its IPv6 link-local address past DAD (about a second
+ * more). An ip monitor capture started after that holds only what others do.
+ */
+const char *q_settled(const char *ns, const char *dev);
 const char *q_master(const char *dev, const char *master);
 const char *q_nomaster(const char *dev);
 const char *q_link(const char *ns, const char *dev);

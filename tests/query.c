@@ -88,10 +88,12 @@ const char *q_up(const char *ns, const char *dev)
 		 q_nsopt(ns), dev);
 }
 
-const char *q_operup(const char *ns, const char *dev)
+const char *q_settled(const char *ns, const char *dev)
 {
-	return Q("out=$(ip %s -j link show dev %s) && printf '%%s' \"$out\" | jq -e "
-		 "'.[0].operstate==\"UP\"' >/dev/null",
+	return Q("out=$(ip %s -j addr show dev %s) && printf '%%s' \"$out\" | jq -e "
+		 "'.[0].operstate==\"UP\" and "
+		 "any(.[0].addr_info[]; .family==\"inet6\" and .scope==\"link\") and "
+		 "all(.[0].addr_info[]; .tentative != true)' >/dev/null",
 		 q_nsopt(ns), dev);
 }
 

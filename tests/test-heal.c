@@ -153,10 +153,10 @@ Test(heal, bridge_recreated)
 Test(heal, bridge_renamed_away)
 {
 	setup_b();
-	/* the kernel reports operstate changes up to a second late (linkwatch): let vb-b's land
-	 * first, or that stray event would make netd look at b again for the wrong reason */
+	/* let the kernel's late events land first, or one of them would make netd look at b
+	 * again for the wrong reason */
 	watch_ns("b");
-	wait_cond(WAIT_MS, "%s && %s", q_operup(NULL, "vb-b"), q_operup("b", "eth0"));
+	wait_cond(WAIT_MS, "%s && %s", q_settled(NULL, "vb-b"), q_settled("b", "eth0"));
 	sh_ok("ip link set br0 name br1");
 	wait_state(STATE_DIR, "b", "pending", WAIT_MS);
 	/* nothing to undo: the port stays on br1, netd must not fight over it */

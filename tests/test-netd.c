@@ -271,11 +271,10 @@ Test(netd, restart_adopts_without_changes)
 	netd_start(CT_X, NULL);
 	ct_add("x", false, true);
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
-	/* the kernel reports operstate changes up to a second late (linkwatch): let them land
-	 * before the capture, so it holds only what the restart does */
+	/* let the kernel's late events land before the capture, so it holds only the restart's */
 	watch_ns(NULL);
 	watch_ns("x");
-	wait_cond(WAIT_MS, "%s && %s", q_operup(NULL, "ve-x"), q_operup("x", "eth0"));
+	wait_cond(WAIT_MS, "%s && %s", q_settled(NULL, "ve-x"), q_settled("x", "eth0"));
 	netd_stop();
 
 	struct monitor *mh = monitor_start(NULL), *mx = monitor_start("x");

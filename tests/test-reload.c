@@ -39,16 +39,13 @@ static struct netd_status start_xy(const char *conf)
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	if (strstr(conf, "[Container y]"))
 		wait_state(STATE_DIR, "y", "configured", WAIT_MS);
-	/*
-	 * The kernel reports operstate changes up to a second late (linkwatch): let them land
-	 * before a test starts an ip monitor capture, so it holds only what the reload does.
-	 */
+	/* Let the kernel's late events land before a test starts an ip monitor capture. */
 	watch_ns(NULL);
 	watch_ns("x");
 	watch_ns("y");
-	wait_cond(WAIT_MS, "%s && %s && %s && %s", q_operup(NULL, "ve-x"), q_operup("x", "eth0"),
-		  strstr(conf, "[Container y]") ? q_operup(NULL, "ve-y") : "true",
-		  strstr(conf, "[Container y]") ? q_operup("y", "eth0") : "true");
+	wait_cond(WAIT_MS, "%s && %s && %s && %s", q_settled(NULL, "ve-x"), q_settled("x", "eth0"),
+		  strstr(conf, "[Container y]") ? q_settled(NULL, "ve-y") : "true",
+		  strstr(conf, "[Container y]") ? q_settled("y", "eth0") : "true");
 	/* STATUS= follows the state files: wait for the one that counts them all */
 	return netd_wait_counter("configured", strstr(conf, "[Container y]") ? 2 : 1, WAIT_MS);
 }
