@@ -20,7 +20,9 @@ struct cache_link {
 	unsigned inflight;      /* our requests on this link not yet ACKed */
 	bool dirty;             /* something changed: reconcile it */
 	bool release;           /* dropped from the config: remove what netd added, then forget */
-	int bridge;             /* ifindex of the declared bridge it was planned into; 0: none */
+	int bridge;             /* ifindex of the declared bridge netd planned it into; 0: none */
+	char bridge_name[IFNAMSIZ]; /* the name that declaration gave that bridge */
+	unsigned replans;       /* refusals replanned in a row (see manager_op_done()) */
 };
 
 struct cache {

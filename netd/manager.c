@@ -41,9 +41,9 @@ struct endpoint *manager_claim_link(const struct manager *m, const struct nl_lin
 	return ep;
 }
 
-static int claims_add(struct manager *m, const char *name, struct endpoint *ep)
+static int claims_add(struct claim **claims, size_t *n, const char *name, struct endpoint *ep)
 {
-	struct claim *c = array_push(&m->claims, &m->n_claims, sizeof(*c));
+	struct claim *c = array_push(claims, n, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
@@ -73,24 +73,31 @@ static int endpoints_init(struct container *ct)
 	return 0;
 }
 
-int manager_claims_build(struct manager *m)
+int manager_claims_build(struct container *cts, size_t n_cts, struct claim **ret,
+			 size_t *ret_n)
 {
+	_cleanup_free_ struct claim *claims = NULL;
+	size_t n = 0;
 	int r = 0;
 
-	for (size_t i = 0; i < m->n_containers && r >= 0; i++) {
-		struct container *ct = &m->containers[i];
+	for (size_t i = 0; i < n_cts && r >= 0; i++) {
+		struct container *ct = &cts[i];
 
 		if (!ct->conf->private_network)
 			continue;
 		for (size_t e = 0; e < ct->n_eps && r >= 0; e += 2) {
-			r = claims_add(m, ct->eps[e].veth->ifname, &ct->eps[e]);
+			r = claims_add(&claims, &n, ct->eps[e].veth->ifname, &ct->eps[e]);
 			if (r >= 0 && ct->eps[e].veth->altname)
-				r = claims_add(m, ct->eps[e].veth->altname, &ct->eps[e]);
+				r = claims_add(&claims, &n, ct->eps[e].veth->altname, &ct->eps[e]);
 		}
 	}
-	if (r >= 0 && m->n_claims > 0) /* qsort() wants an array, even of nothing */
-		qsort(m->claims, m->n_claims, sizeof(*m->claims), claim_cmp);
-	return r;
+	if (r < 0)
+		return r;
+	if (n > 0) /* qsort() wants an array, even of nothing */
+		qsort(claims, n, sizeof(*claims), claim_cmp);
+	*ret = TAKE_PTR(claims);
+	*ret_n = n;
+	return 0;
 }
 
 static void container_done(struct container *ct)
@@ -160,7 +167,7 @@ int manager_new(sd_event *event, struct conf *conf, const char *state_dir, int r
 	}
 	m->n_containers = conf->n_containers;
 	m->conf = conf;
-	r = manager_claims_build(m);
+	r = manager_claims_build(m->containers, m->n_containers, &m->claims, &m->n_claims);
 	if (r < 0) {
 		m->conf = NULL; /* the caller keeps what we could not take over */
 		manager_free(m);
@@ -259,19 +266,23 @@ static void record_failure(struct netns *ns, struct cache_link *cl, const struct
 		ep->error = NULL;
 }
 
+/* Refusals of one link replanned in a row before the next one counts as a failure. */
+#define REPLANS_MAX 5
+
 /*
  * A refusal that the world has since overtaken is no failure: it is replanned against the
  * cache, which the events have brought up to date. That covers a change on the op's link that
  * none of our requests made (an address flushed under a route that needs it), and enslaving to
- * a bridge that was deleted meanwhile (its ports are released before the bridge itself goes).
- * A replanned op that is refused again with nothing new in between is a failure.
+ * a bridge that was deleted meanwhile (its ports are released before the bridge itself goes),
+ * and an op that a config since replaced asked for. A replanned op that is refused again with
+ * nothing new in between is a failure.
  */
 static bool op_overtaken(const struct manager *m, const struct inflight *in)
 {
 	const struct op *op = &in->op;
 	const struct cache_link *br;
 
-	if (in->overtaken)
+	if (in->overtaken || in->generation != m->generation)
 		return true;
 	if (op->type != OP_LINK_SET || op->link.master <= 0)
 		return false;
@@ -308,13 +319,18 @@ void manager_op_done(struct manager *m, struct netns *ns, const struct inflight 
 		cl->inflight--;
 	if (err->error == -EEXIST && !ns->resync && !exists_as_ours(cl, op))
 		r = -EEXIST;
-	if (r < 0 && op_overtaken(m, in))
+	/* Someone who keeps changing the link does not buy a refusal endless retries. */
+	if (r < 0 && op_overtaken(m, in) && cl->replans < REPLANS_MAX) {
+		cl->replans++;
 		log_debug("%s: %s refused (%s) after the link changed, replanning", cl->link.name,
 			  op_type_to_string(op->type), strerror(-r));
-	else if (r < 0)
+	} else if (r < 0) {
 		record_failure(ns, cl, op, err, r);
-	else if (!in->seen && err->error != -EEXIST && apply_to_cache(cl, op) < 0)
-		manager_request_resync(m, ns);
+	} else {
+		cl->replans = 0;
+		if (!in->seen && err->error != -EEXIST && apply_to_cache(cl, op) < 0)
+			manager_request_resync(m, ns);
+	}
 	manager_mark_dirty(m, cl);
 }
 

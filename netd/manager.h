@@ -39,6 +39,7 @@ struct manager {
 	bool starting, reloading;
 	uint64_t writes;
 	unsigned reloads, rejected;
+	unsigned generation; /* of the config in force: bumped by every accepted reload */
 	char *status; /* owned: last STATUS= sent */
 };
 
@@ -69,7 +70,9 @@ void manager_op_done(struct manager *m, struct netns *ns, const struct inflight 
 /* Runtime objects for a conf generation, and the claim index over them. */
 int manager_containers_new(struct manager *m, const struct conf *conf, struct container **ret);
 void manager_containers_free(struct container *cts, size_t n);
-int manager_claims_build(struct manager *m);
+/* The claim index over cts' host-side endpoints, sorted by name, into *ret (owned). */
+int manager_claims_build(struct container *cts, size_t n_cts, struct claim **ret,
+			 size_t *ret_n);
 
 /* Bind all links from scratch: after the first dump, a re-dump, or a reload. */
 void manager_rebind(struct manager *m);

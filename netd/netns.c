@@ -2,6 +2,7 @@
 /* Per-namespace sockets, cache maintenance from events and dumps, request pipelining. */
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -67,11 +68,15 @@ static bool op_removes(const struct op *op)
 
 /*
  * An event arrived about (ifindex, object); removed: it reports a deletion. Ops it answers
- * are seen; if none of ours asked for it, someone else changed the link under the others.
+ * are seen; if none of ours asked for it and the kernel did not make it itself (its prefix
+ * and link-local routes, link-local addresses: echoes of what we did), someone else changed
+ * the link under the others.
  */
 static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
 			 const struct nl_route *r, bool removed)
 {
+	bool kernels = (a && a->protocol >= IFAPROT_KERNEL_LO && a->protocol <= IFAPROT_KERNEL_LL) ||
+		       (r && r->protocol == RTPROT_KERNEL);
 	bool echo = false;
 
 	/* A dump may yet be thrown away (torn); netns_resync() marks all once one is kept. */
@@ -85,7 +90,7 @@ static void inflight_saw(struct netns *ns, int ifindex, const struct nl_addr *a,
 		in->seen = true;
 		echo |= op_removes(&in->op) == removed;
 	}
-	if (echo)
+	if (echo || kernels)
 		return;
 	for (size_t i = 0; i < ns->n_inflight; i++)
 		if (ns->inflight[i].op.ifindex == ifindex)
@@ -290,6 +295,7 @@ static void carry_over(struct cache *to, const struct cache *from)
 		n->inflight = o->inflight;
 		n->release = o->release;
 		n->bridge = o->bridge;
+		memcpy(n->bridge_name, o->bridge_name, sizeof(n->bridge_name));
 	}
 }
 
@@ -417,7 +423,11 @@ int netns_queue(struct netns *ns, const struct op *op)
 	memcpy(ns->sendbuf + ns->sendlen, nlh, nlh->nlmsg_len);
 	ns->sendlen += NLMSG_ALIGN(nlh->nlmsg_len);
 	ns->sendcount++;
-	ns->inflight[ns->n_inflight++] = (struct inflight){ .seq = nlh->nlmsg_seq, .op = *op };
+	ns->inflight[ns->n_inflight++] = (struct inflight){
+		.seq = nlh->nlmsg_seq,
+		.op = *op,
+		.generation = ns->m->generation,
+	};
 	cl = cache_get(&ns->cache, op->ifindex);
 	if (cl)
 		cl->inflight++;

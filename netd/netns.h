@@ -26,6 +26,7 @@ struct inflight {
 	/* A change on the op's link that no request of ours explains arrived after it was sent
 	 * (or events were lost): a refusal may be the world moving under us, not a fault. */
 	bool overtaken;
+	unsigned generation; /* of the config it was planned under */
 };
 
 struct netns {

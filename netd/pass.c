@@ -23,29 +23,40 @@ void pass_schedule(struct manager *m)
 	(void)sd_event_source_set_enabled(m->pass, SD_EVENT_ONESHOT);
 }
 
-static int bridge_ifindex(struct manager *m, const struct endpoint *ep)
+/* The bridge name a link's declaration puts it in, or NULL. */
+static const char *declared_bridge(const struct cache_link *cl)
 {
-	struct cache_link *br;
+	return cl->owner && !cl->owner->inside ? cl->owner->veth->host_bridge : NULL;
+}
 
-	if (!ep->veth->host_bridge || ep->inside)
-		return 0;
-	br = manager_find_bridge(m, ep->veth->host_bridge);
+static int bridge_ifindex(struct manager *m, const struct cache_link *cl)
+{
+	const char *name = declared_bridge(cl);
+	struct cache_link *br = name ? manager_find_bridge(m, name) : NULL;
+
 	return br ? br->link.ifindex : 0;
 }
 
 /*
- * A released link keeps only what netd did not give it: its addresses and routes go, and so
- * does its membership in the bridge its declaration named, if it is still in that one.
+ * A released link keeps only what netd did not give it (an empty desired state). Bridge
+ * membership is netd's as well: a link still in the bridge netd put it in leaves it when the
+ * declaration no longer names that bridge (released, HostBridge dropped or changed). A bridge
+ * renamed away keeps its port: the declaration did not change, the bridge is only missing.
  */
 static void plan(struct manager *m, struct cache_link *cl, struct op_list *ops)
 {
 	struct desired d = { .master = -1 };
 
-	if (cl->owner) {
-		endpoint_desired(cl->owner, cl->link.ifindex, bridge_ifindex(m, cl->owner), &d);
-		cl->bridge = d.master > 0 ? d.master : 0;
+	if (cl->owner)
+		endpoint_desired(cl->owner, cl->link.ifindex, bridge_ifindex(m, cl), &d);
+	if (d.master > 0) {
+		cl->bridge = d.master;
+		(void)snprintf(cl->bridge_name, sizeof(cl->bridge_name), "%s", declared_bridge(cl));
 	} else if (cl->bridge > 0 && cl->link.master == cl->bridge) {
-		d.master = 0;
+		if (!streq_ptr(declared_bridge(cl), cl->bridge_name))
+			d.master = 0;
+	} else {
+		cl->bridge = 0;
 	}
 	reconcile_link(&d, cl, ops);
 }
@@ -74,10 +85,8 @@ static bool reconcile_one(struct manager *m, struct netns *ns, struct cache_link
 	 * as declared (an owned link may be configured now, a released one is forgotten).
 	 */
 	cl->dirty = false;
-	if (ops.n == 0 && !cl->owner) {
+	if (ops.n == 0)
 		cl->release = false;
-		cl->bridge = 0;
-	}
 	if (cl->owner)
 		cl->owner->ct->dirty = true;
 	return false;

@@ -78,22 +78,30 @@ static int carry_runtime(struct manager *m, struct container *cts, const struct 
 static int swap_conf(struct manager *m, struct conf *next)
 {
 	struct container *cts;
+	struct claim *claims;
+	size_t n_claims;
 	int r;
 
+	/* What can fail without harm comes first: without its claims, the rebinding would
+	 * release every link netd configured. */
 	r = manager_containers_new(m, next, &cts);
 	if (r < 0)
 		return r;
+	r = manager_claims_build(cts, next->n_containers, &claims, &n_claims);
+	if (r < 0) {
+		manager_containers_free(cts, next->n_containers);
+		return r;
+	}
 	free(m->claims); /* it points into the containers about to go */
-	m->claims = NULL;
-	m->n_claims = 0;
+	m->claims = claims;
+	m->n_claims = n_claims;
 	r = carry_runtime(m, cts, next);
 	manager_containers_free(m->containers, m->n_containers);
 	m->containers = cts;
 	m->n_containers = next->n_containers;
 	conf_free(m->conf);
 	m->conf = next;
-	if (r >= 0)
-		r = manager_claims_build(m);
+	m->generation++;
 	manager_rebind(m);
 	return r < 0 ? 1 : 0;
 }

@@ -115,16 +115,18 @@ Test(reload, removed_container_loses_what_netd_gave)
 	cr_expect(streq_ptr(cty, ""), "removing x touched container y:\n%s", cty);
 }
 
+#define CT_B(bridge)                  \
+	"[Container b]\n"             \
+	"PrivateNetwork=yes\n"        \
+	"HostBridge=" bridge "\n"     \
+	"LocalAddress=10.5.0.2/24\n"
+
 /* The bridge membership its declaration gave is netd's to undo; the bridge's other ports stay. */
 Test(reload, removed_bridged_container_leaves_the_bridge)
 {
 	sh_ok("ip link add br0 type bridge && ip link set br0 up");
 	sh_ok("ip link add fp0 type veth peer name fp1 && ip link set fp0 master br0");
-	netd_start("[Container b]\n"
-		   "PrivateNetwork=yes\n"
-		   "HostBridge=br0\n"
-		   "LocalAddress=10.5.0.2/24\n" CONF_Y,
-		   NULL);
+	netd_start(CT_B("br0") CONF_Y, NULL);
 	ct_add("b", true, true);
 	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
 	assert_sh(q_master("vb-b", "br0"));
@@ -135,6 +137,29 @@ Test(reload, removed_bridged_container_leaves_the_bridge)
 	wait_cond(WAIT_MS, "%s", q_noaddr("b", "eth0", "10.5.0.2"));
 	expect_sh(q_up(NULL, "vb-b"));
 	expect_sh(q_master("fp0", "br0"));
+}
+
+/*
+ * HostBridge now names a bridge that does not exist yet: the port must not stay on the old
+ * network meanwhile. It leaves br0 (pending), and joins br1 the moment br1 appears.
+ */
+Test(reload, bridge_changed_to_one_not_there_yet)
+{
+	sh_ok("ip link add br0 type bridge && ip link set br0 up");
+	netd_start(CT_B("br0"), NULL);
+	ct_add("b", true, true);
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
+	assert_sh(q_master("vb-b", "br0"));
+
+	struct netd_status s = netd_reload(CT_B("br1"));
+	cr_expect(s.rejected == 0, "reload: %s", netd_status_str(&s));
+	wait_cond(WAIT_MS, "%s", q_nomaster("vb-b"));
+	wait_state(STATE_DIR, "b", "pending", WAIT_MS);
+	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
+
+	sh_ok("ip link add br1 type bridge && ip link set br1 up");
+	wait_cond(WAIT_MS, "%s", q_master("vb-b", "br1"));
+	wait_state(STATE_DIR, "b", "configured", WAIT_MS);
 }
 
 Test(reload, identical_file_writes_nothing)
