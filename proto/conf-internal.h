@@ -54,6 +54,39 @@ char **conf_strv_free(char **l);
 /* Append a copy of s. Returns 0 or -ENOMEM (list unchanged). */
 int conf_strv_extend(char ***l, const char *s) _must_check_;
 
+/*
+ * Section name -> index into c->containers or c->extras (confnames.c). Names are borrowed and
+ * must outlive the map; adding a name again replaces its index. conf_names_add() allocates
+ * *m on first use and returns 0 or -ENOMEM (map unchanged). conf_names_get() accepts a NULL
+ * map or name, returns whether the name is there and sets *ret only then.
+ */
+int conf_names_add(struct conf_names **m, const char *name, size_t index) _must_check_;
+bool conf_names_get(const struct conf_names *m, const char *name, size_t *ret);
+/* Accepts NULL; returns NULL. */
+struct conf_names *conf_names_free(struct conf_names *m);
+
+/*
+ * array_push() for the arrays that grow to tens of thousands of elements (containers, extra
+ * veths, errors): the allocation doubles each time n reaches a power of two, so N pushes copy
+ * O(N) bytes, where growing by one element copies the whole array whenever realloc cannot
+ * extend it in place (every time under ASan). Only for arrays grown by this function alone.
+ * Returns the new zeroed element, or NULL on ENOMEM (array unchanged).
+ */
+static inline void *conf_array_push(void *array, size_t *n, size_t sz)
+{
+	void **a = array;
+	char *p = *a;
+
+	if ((*n & (*n - 1)) == 0) {
+		p = realloc(*a, (*n ? 2 * *n : 1) * sz);
+		if (!p)
+			return NULL;
+		*a = p;
+	}
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
 /* Record "FILE:LINE: message" in c->errors. Returns 0 or -ENOMEM. */
 int conf_error(struct conf *c, unsigned line, const char *fmt, ...) _printf_(3, 4)
 	_must_check_;

@@ -58,7 +58,7 @@ struct key_def {
 int conf_error(struct conf *c, unsigned line, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;
-	char *full, **l;
+	char *full, **slot;
 	va_list ap;
 	int r;
 
@@ -69,13 +69,12 @@ int conf_error(struct conf *c, unsigned line, const char *fmt, ...)
 		return -ENOMEM;
 	if (asprintf(&full, "%s:%u: %s", c->path, line, msg) < 0)
 		return -ENOMEM;
-	l = realloc(c->errors, (c->n_errors + 1) * sizeof(char *));
-	if (!l) {
+	slot = conf_array_push(&c->errors, &c->n_errors, sizeof(*slot));
+	if (!slot) {
 		free(full);
 		return -ENOMEM;
 	}
-	l[c->n_errors++] = full;
-	c->errors = l;
+	*slot = full;
 	return 0;
 }
 
@@ -388,18 +387,15 @@ static const char *section_kind_name(int kind)
 
 static int find_section(const struct conf *c, int kind, const char *name, unsigned *ret_line)
 {
-	size_t n = kind == SECTION_CONTAINER ? c->n_containers : c->n_extras;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *other = kind == SECTION_CONTAINER ? c->containers[i].name :
-								c->extras[i].name;
-		if (strcmp(other, name) == 0) {
-			*ret_line = kind == SECTION_CONTAINER ? c->containers[i].line :
-								c->extras[i].line;
-			return 1;
-		}
-	}
-	return 0;
+	if (kind == SECTION_CONTAINER && conf_names_get(c->container_names, name, &i))
+		*ret_line = c->containers[i].line;
+	else if (kind == SECTION_EXTRA && conf_names_get(c->extra_names, name, &i))
+		*ret_line = c->extras[i].line;
+	else
+		return 0;
+	return 1;
 }
 
 /* Returns 1 when name is acceptable for a section of this kind, 0 when rejected. */
@@ -428,25 +424,30 @@ static int open_section(struct conf *c, unsigned line, int kind, const char *nam
 	_cleanup_free_ char *copy = strdup(name);
 	struct conf_container *cont;
 	struct conf_extra *extra;
+	int r;
 
 	if (!copy)
 		return -ENOMEM;
 	if (kind == SECTION_CONTAINER) {
-		cont = array_push(&c->containers, &c->n_containers, sizeof(*cont));
+		cont = conf_array_push(&c->containers, &c->n_containers, sizeof(*cont));
 		if (!cont)
 			return -ENOMEM;
 		cont->name = TAKE_PTR(copy);
 		cont->line = line;
 		cont->timeout_start_usec = DEFAULT_TIMEOUT_USEC;
 		c->section_index = c->n_containers - 1;
+		r = conf_names_add(&c->container_names, cont->name, c->section_index);
 	} else {
-		extra = array_push(&c->extras, &c->n_extras, sizeof(*extra));
+		extra = conf_array_push(&c->extras, &c->n_extras, sizeof(*extra));
 		if (!extra)
 			return -ENOMEM;
 		extra->name = TAKE_PTR(copy);
 		extra->line = line;
 		c->section_index = c->n_extras - 1;
+		r = conf_names_add(&c->extra_names, extra->name, c->section_index);
 	}
+	if (r < 0)
+		return r;
 	c->section_kind = kind;
 	return 0;
 }
@@ -547,19 +548,38 @@ static unsigned error_line(const struct conf *c, const char *err)
 	return (unsigned)strtoul(err + strlen(c->path) + 1, NULL, 10);
 }
 
-/* The checks of conf_finish() run per topic, not per line; report in file order, keeping the
- * order of the errors of one line (stable insertion sort, the list is short). */
-static void sort_errors(struct conf *c)
-{
-	for (size_t i = 1; i < c->n_errors; i++) {
-		char *e = c->errors[i];
-		unsigned line = error_line(c, e);
-		size_t j = i;
+struct error_ref {
+	unsigned line;
+	size_t pos;
+	char *text; /* borrowed from c->errors */
+};
 
-		for (; j > 0 && error_line(c, c->errors[j - 1]) > line; j--)
-			c->errors[j] = c->errors[j - 1];
-		c->errors[j] = e;
-	}
+static int cmp_error_ref(const void *a, const void *b)
+{
+	const struct error_ref *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The checks of conf_finish() run per topic, not per line; report in file order, keeping the
+ * order of the errors of one line (qsort is not stable, hence the position). */
+static int sort_errors(struct conf *c)
+{
+	_cleanup_free_ struct error_ref *refs = NULL;
+
+	if (c->n_errors < 2)
+		return 0;
+	refs = malloc(c->n_errors * sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_errors; i++)
+		refs[i] = (struct error_ref){ error_line(c, c->errors[i]), i, c->errors[i] };
+	qsort(refs, c->n_errors, sizeof(*refs), cmp_error_ref);
+	for (size_t i = 0; i < c->n_errors; i++)
+		c->errors[i] = refs[i].text;
+	return 0;
 }
 
 int conf_finish(struct conf *c)
@@ -570,9 +590,10 @@ int conf_finish(struct conf *c)
 		return c->n_errors > 0 ? -EINVAL : 0;
 	c->section_kind = SECTION_NONE;
 	r = conf_check(c);
+	if (r >= 0)
+		r = sort_errors(c);
 	if (r < 0)
 		return r;
-	sort_errors(c);
 	c->finished = true;
 	return c->n_errors > 0 ? -EINVAL : 0;
 }
@@ -629,6 +650,8 @@ struct conf *conf_free(struct conf *c)
 		veth_done(&c->extras[i].veth);
 	}
 	free(c->extras);
+	conf_names_free(c->container_names);
+	conf_names_free(c->extra_names);
 	for (size_t i = 0; i < c->n_errors; i++)
 		free(c->errors[i]);
 	free(c->errors);
@@ -713,10 +736,9 @@ int conf_load(const char *path, struct conf **ret)
 
 const struct conf_container *conf_find_container(const struct conf *c, const char *name)
 {
-	for (size_t i = 0; name && i < c->n_containers; i++)
-		if (strcmp(c->containers[i].name, name) == 0)
-			return &c->containers[i];
-	return NULL;
+	size_t i;
+
+	return conf_names_get(c->container_names, name, &i) ? &c->containers[i] : NULL;
 }
 
 bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b)

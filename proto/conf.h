@@ -70,12 +70,16 @@ struct conf_container {
 	uint64_t timeout_start_usec; /* default 60 s */
 };
 
+struct conf_names;
+
 struct conf {
 	char *path; /* owned */
 	struct conf_container *containers; /* owned array, in file order */
 	size_t n_containers;
 	struct conf_extra *extras; /* owned array, in file order */
 	size_t n_extras;
+	/* owned: section name -> index into containers / extras, for conf_find_container() */
+	struct conf_names *container_names, *extra_names;
 	char **errors; /* owned list of "FILE:LINE: message", n_errors long */
 	size_t n_errors;
 	/* parser state */
@@ -112,7 +116,7 @@ int conf_load(const char *path, struct conf **ret) _must_check_;
 /* Accepts NULL; returns NULL. */
 struct conf *conf_free(struct conf *c);
 
-/* Returns a borrowed pointer, or NULL. */
+/* Returns a borrowed pointer, or NULL. Constant time. */
 const struct conf_container *conf_find_container(const struct conf *c, const char *name);
 
 /* Equal addresses (family, bytes and prefix length). */

@@ -214,6 +214,20 @@ static void check_no_clash(const struct conf *c)
 	cr_expect_eq(c->containers[1].n_forwards, 2);
 }
 
+/* Container= may name a container declared further down. */
+static void check_extra_first(const struct conf *c)
+{
+	const struct conf_container *w = conf_find_container(c, "web");
+
+	cr_assert_eq(c->n_extras, 1);
+	cr_assert_not_null(w);
+	cr_expect_eq(w->line, 4);
+	cr_assert_eq(w->n_extras, 1);
+	cr_expect_eq(w->extras[0], &c->extras[0]);
+	cr_expect_eq(conf_find_container(c, "db"), &c->containers[1]);
+	cr_expect_eq(c->containers[1].n_extras, 0);
+}
+
 static void check_nothing(const struct conf *c)
 {
 	cr_expect_eq(c->n_containers, 0);
@@ -275,6 +289,10 @@ Test(conf, good_inputs)
 		  "[Container c]\nLocalAddress=10.0.0.4\nForwardPort=192.0.2.2:81\n"
 		  "ForwardPort=82-90\n",
 		  check_no_clash },
+		{ "extra veth before its container",
+		  "[ExtraVeth x]\nContainer=web\nLocalAddress=10.0.1.2\n[Container web]\n"
+		  "LocalAddress=10.0.0.2\n[Container db]\n",
+		  check_extra_first },
 		{ "empty file", "", check_nothing },
 		{ "only comments", "# nothing\n;\n\n", check_nothing },
 	};
@@ -488,6 +506,150 @@ Test(conf, bad_inputs)
 			cr_log_error("case %s: unexpected %s", cases[i].name, c->errors[j]);
 		conf_free(c);
 	}
+}
+
+/* ---- checks across sections: the cases an index (sorted or hashed) can get wrong ---- */
+
+static void expect_errors(const char *name, const char *text, const char *const *want,
+			  size_t n_want)
+{
+	struct conf *c = NULL;
+
+	cr_expect_eq(conf_parse_string("t.conf", text, &c), n_want ? -EINVAL : 0, "case %s",
+		     name);
+	cr_assert_not_null(c, "case %s", name);
+	cr_expect_eq(c->n_errors, n_want, "case %s: %zu errors", name, c->n_errors);
+	for (size_t j = 0; j < n_want && j < c->n_errors; j++)
+		cr_expect_str_eq(c->errors[j], want[j], "case %s", name);
+	for (size_t j = n_want; j < c->n_errors; j++)
+		cr_log_error("case %s: unexpected %s", name, c->errors[j]);
+	conf_free(c);
+}
+
+#define L(addr) "LocalAddress=" addr "\n"
+
+Test(conf, cross_section_checks)
+{
+	static const struct {
+		const char *name, *text;
+		const char *errors[4];
+	} cases[] = {
+		{ "three containers with one LocalAddress",
+		  "[Container a]\n" L("10.0.0.2") "[Container b]\n" L("10.0.0.2/24")
+		  "[Container c]\n" L("10.0.0.2/8"),
+		  { "t.conf:3: LocalAddress 10.0.0.2 is already used by container \"a\" (line 1)",
+		    "t.conf:5: LocalAddress 10.0.0.2 is already used by container \"a\" (line 1)" } },
+		/* Links compare containers first, then extra veths: the extra veth at line 1 is
+		 * the later one. */
+		{ "three links with one LocalAddress6, the extra veth first in the file",
+		  "[ExtraVeth x]\nContainer=b\nLocalAddress6=fd00::2\n[Container a]\n"
+		  "LocalAddress6=fd00::2\n[Container b]\nLocalAddress6=fd00::2/64\n",
+		  { "t.conf:1: LocalAddress6 fd00::2 is already used by container \"a\" (line 4)",
+		    "t.conf:6: LocalAddress6 fd00::2 is already used by container \"a\" (line 4)" } },
+		{ "three sections with one name",
+		  "[Container a]\n[Container b]\n[Container a]\n[ExtraVeth a]\nContainer=b\n"
+		  "[Container a]\nPrivateNetwork=maybe\n[ExtraVeth a]\n",
+		  { "t.conf:3: duplicate section [Container a], first defined at line 1",
+		    "t.conf:6: duplicate section [Container a], first defined at line 1",
+		    "t.conf:8: duplicate section [ExtraVeth a], first defined at line 4" } },
+		{ "three links with one name",
+		  "[Container verylongcontainername]\n[ExtraVeth ve-verylong1-QZ]\n"
+		  "Container=verylongcontainername\n[ExtraVeth ve-verylongcontainername]\n"
+		  "Container=verylongcontainername\n",
+		  { "t.conf:2: link name \"ve-verylong1-QZ\" of extra veth \"ve-verylong1-QZ\" is "
+		    "already used by container \"verylongcontainername\" (line 1)",
+		    "t.conf:4: link name \"ve-verylong1-QZ\" of extra veth "
+		    "\"ve-verylongcontainername\" is already used by container "
+		    "\"verylongcontainername\" (line 1)" } },
+		{ "three forwards of one port",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=80\n[Container b]\n" L("10.0.0.3")
+		  "ForwardPort=80\n[Container c]\n" L("10.0.0.4") "ForwardPort=80:8080\n",
+		  { "t.conf:6: host port tcp/80 is already forwarded by container \"a\" (line 3)",
+		    "t.conf:9: host port tcp/80 is already forwarded by container \"a\" (line 3)" } },
+		{ "range overlaps that are not neighbours by start port",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=1000-2000\n[Container b]\n"
+		  L("10.0.0.3") "ForwardPort=1500\n[Container c]\n" L("10.0.0.4")
+		  "ForwardPort=1999\n",
+		  { "t.conf:6: host port tcp/1500 is already forwarded by container \"a\" (line 3)",
+		    "t.conf:9: host port tcp/1999 is already forwarded by container \"a\" (line 3)" } },
+		/* c overlaps a and b and d overlaps b and c: each names the first in the file,
+		 * not the one whose start port is nearest. */
+		{ "the first clash in file order",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=1500\n[Container b]\n" L("10.0.0.3")
+		  "ForwardPort=1999\n[Container c]\n" L("10.0.0.4") "ForwardPort=1000-2000\n"
+		  "[Container d]\n" L("10.0.0.5") "ForwardPort=1998-1999\n",
+		  { "t.conf:9: host port tcp/1500 is already forwarded by container \"a\" (line 3)",
+		    "t.conf:12: host port tcp/1999 is already forwarded by container \"b\" (line 6)" } },
+		{ "a wide range after a narrow one",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=udp:3000 udp:100\n[Container b]\n"
+		  L("10.0.0.3") "ForwardPort=udp:50-5000\n",
+		  { "t.conf:6: host port udp/3000 is already forwarded by container \"a\" (line 3)" } },
+		/* c (any address) takes a's packets; d (192.0.2.2) takes b's first, then c's. */
+		{ "address-bound and unqualified forwards",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=192.0.2.1:80\n[Container b]\n"
+		  L("10.0.0.3") "ForwardPort=192.0.2.2:80\n[Container c]\n" L("10.0.0.4")
+		  "ForwardPort=80\n[Container d]\n" L("10.0.0.5") "ForwardPort=192.0.2.2:79-80\n",
+		  { "t.conf:9: host port tcp/80 is already forwarded by container \"a\" (line 3)",
+		    "t.conf:12: host port tcp/80 is already forwarded by container \"b\" (line 6)" } },
+		{ "an address-bound forward after an unqualified range",
+		  "[Container a]\n" L("10.0.0.2") "ForwardPort=192.0.2.1:90\n[Container b]\n"
+		  L("10.0.0.3") "ForwardPort=85-95\n[Container c]\n" L("10.0.0.4")
+		  "ForwardPort=192.0.2.3:88\n",
+		  { "t.conf:6: host port tcp/90 is already forwarded by container \"a\" (line 3)",
+		    "t.conf:9: host port tcp/88 is already forwarded by container \"b\" (line 6)" } },
+		/* c000:201:: has the bytes of 192.0.2.1 followed by zeros. */
+		{ "IPv4 and IPv6 never clash, nor TCP and UDP",
+		  "[Container a]\n" L("192.0.2.1") "LocalAddress6=fd00::2\n"
+		  "ForwardPort=192.0.2.1:80 udp:80\n[Container b]\nLocalAddress6=c000:201::\n"
+		  "ForwardPort=[c000:201::]:80 [::ffff:192.0.2.1]:80\n",
+		  {} },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = 0;
+
+		while (n < 4 && cases[i].errors[n])
+			n++;
+		expect_errors(cases[i].name, cases[i].text, cases[i].errors, n);
+	}
+}
+
+/*
+ * Duplicates hundreds of sections apart, with an extra veth at the top naming the last
+ * container. Container I (from 0) opens at line 4 + 3I.
+ */
+Test(conf, duplicates_far_apart)
+{
+	enum { N = 400 };
+	_cleanup_free_ char *text = NULL;
+	char *want[5];
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	fprintf(f, "[ExtraVeth x]\nContainer=c%d\nLocalAddress=10.0.1.44\n", N - 1);
+	for (int i = 0; i < N; i++) {
+		/* c390 reuses c7's address, c399 c5's port, c395 c3's name. */
+		int a = i == 390 ? 7 : i, port = i == 399 ? 20005 : 20000 + 10 * i;
+
+		fprintf(f, "[Container c%d]\nLocalAddress=10.0.%d.%d\nForwardPort=%d-%d\n",
+			i == 395 ? 3 : i, a / 256, a % 256, port, port + 9);
+	}
+	cr_assert_eq(fclose(f), 0);
+
+	cr_assert(asprintf(&want[0], "t.conf:1: LocalAddress 10.0.1.44 is already used by "
+				     "container \"c300\" (line %d)", 4 + 3 * 300) > 0);
+	cr_assert(asprintf(&want[1], "t.conf:%d: LocalAddress 10.0.0.7 is already used by "
+				     "container \"c7\" (line %d)", 4 + 3 * 390, 4 + 3 * 7) > 0);
+	cr_assert(asprintf(&want[2], "t.conf:%d: duplicate section [Container c3], first "
+				     "defined at line %d", 4 + 3 * 395, 4 + 3 * 3) > 0);
+	cr_assert(asprintf(&want[3], "t.conf:%d: host port tcp/20005 is already forwarded by "
+				     "container \"c0\" (line 6)", 6 + 3 * 399) > 0);
+	want[4] = NULL;
+	expect_errors("far apart", text, (const char *const *)want, 4);
+	for (size_t i = 0; want[i]; i++)
+		free(want[i]);
 }
 
 /* ---- value parsers ---- */
