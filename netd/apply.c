@@ -65,18 +65,10 @@ int apply_to_cache(struct cache_link *cl, const struct op *op)
 	return r < 0 ? r : 0;
 }
 
-int apply_result(const struct op *op, int error)
+int apply_answer(struct cache_link *cl, const struct op *op, int error)
 {
-	switch (op->type) {
-	case OP_ADDR_ADD:
-	case OP_ROUTE_ADD:
-		return error == -EEXIST ? 0 : error; /* someone (or an earlier us) added it */
-	case OP_ADDR_DEL:
-		/* IPv4 answers -EADDRNOTAVAIL for an address that is already gone. */
-		return error == -ENOENT || error == -ENODEV || error == -EADDRNOTAVAIL ? 0 : error;
-	case OP_ROUTE_DEL:
-		return error == -ENOENT || error == -ESRCH || error == -ENODEV ? 0 : error;
-	default:
-		return error;
-	}
+	/* An EEXIST is no proof that the object is the one asked for: the events tell. */
+	if (error == -EEXIST || reconcile_result(op, error) < 0)
+		return 0;
+	return apply_to_cache(cl, op);
 }

@@ -18,6 +18,7 @@ struct nlmsghdr *apply_build(const struct op *op, void *buf);
 int apply_to_cache(struct cache_link *cl, const struct op *op) _must_check_;
 
 /*
- * Success as the caller must see it: adding what exists and removing what is gone are done.
+ * Fold the kernel's answer to op into cl when it means the kernel now holds what op asked
+ * for (an ACK, or a removal of what was already gone). Returns 0 or -ENOMEM.
  */
-int apply_result(const struct op *op, int error);
+int apply_answer(struct cache_link *cl, const struct op *op, int error) _must_check_;

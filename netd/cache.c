@@ -58,6 +58,13 @@ struct cache_link *cache_find_name(const struct cache *c, const char *name)
 	return NULL;
 }
 
+struct cache_link *cache_find_bridge(const struct cache *c, const char *name)
+{
+	struct cache_link *br = cache_find_name(c, name);
+
+	return br && strcmp(br->link.kind, "bridge") == 0 ? br : NULL;
+}
+
 static struct cache_link *cache_insert(struct cache *c, size_t pos, int ifindex)
 {
 	struct cache_link **a, *cl;
@@ -105,7 +112,7 @@ void cache_link_remove(struct cache *c, int ifindex)
 	c->n_links--;
 }
 
-bool addr_equal(const struct nl_addr *a, const struct nl_addr *b)
+bool cache_addr_equal(const struct nl_addr *a, const struct nl_addr *b)
 {
 	size_t len = nlmsg_addr_len(a->family);
 
@@ -113,7 +120,7 @@ bool addr_equal(const struct nl_addr *a, const struct nl_addr *b)
 	       memcmp(&a->addr, &b->addr, len) == 0;
 }
 
-bool route_equal(const struct nl_route *a, const struct nl_route *b)
+bool cache_route_equal(const struct nl_route *a, const struct nl_route *b)
 {
 	size_t len = nlmsg_addr_len(a->family);
 
@@ -128,7 +135,7 @@ bool route_equal(const struct nl_route *a, const struct nl_route *b)
 bool cache_link_has_addr(const struct cache_link *cl, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < cl->n_addrs; i++)
-		if (addr_equal(&cl->addrs[i], a))
+		if (cache_addr_equal(&cl->addrs[i], a))
 			return true;
 	return false;
 }
@@ -136,7 +143,7 @@ bool cache_link_has_addr(const struct cache_link *cl, const struct nl_addr *a)
 bool cache_link_has_route(const struct cache_link *cl, const struct nl_route *r)
 {
 	for (size_t i = 0; i < cl->n_routes; i++)
-		if (route_equal(&cl->routes[i], r))
+		if (cache_route_equal(&cl->routes[i], r))
 			return true;
 	return false;
 }
@@ -149,7 +156,7 @@ bool cache_route_relevant(const struct nl_route *r)
 int cache_link_addr_add(struct cache_link *cl, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < cl->n_addrs; i++)
-		if (addr_equal(&cl->addrs[i], a)) {
+		if (cache_addr_equal(&cl->addrs[i], a)) {
 			cl->addrs[i] = *a;
 			return 0;
 		}
@@ -163,7 +170,7 @@ int cache_link_addr_add(struct cache_link *cl, const struct nl_addr *a)
 int cache_link_addr_del(struct cache_link *cl, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < cl->n_addrs; i++)
-		if (addr_equal(&cl->addrs[i], a)) {
+		if (cache_addr_equal(&cl->addrs[i], a)) {
 			cl->addrs[i] = cl->addrs[--cl->n_addrs];
 			return 1;
 		}
@@ -173,7 +180,7 @@ int cache_link_addr_del(struct cache_link *cl, const struct nl_addr *a)
 int cache_link_route_add(struct cache_link *cl, const struct nl_route *r)
 {
 	for (size_t i = 0; i < cl->n_routes; i++)
-		if (route_equal(&cl->routes[i], r)) {
+		if (cache_route_equal(&cl->routes[i], r)) {
 			cl->routes[i] = *r;
 			return 0;
 		}
@@ -187,7 +194,7 @@ int cache_link_route_add(struct cache_link *cl, const struct nl_route *r)
 int cache_link_route_del(struct cache_link *cl, const struct nl_route *r)
 {
 	for (size_t i = 0; i < cl->n_routes; i++)
-		if (route_equal(&cl->routes[i], r)) {
+		if (cache_route_equal(&cl->routes[i], r)) {
 			cl->routes[i] = cl->routes[--cl->n_routes];
 			return 1;
 		}

@@ -2,13 +2,12 @@
 /*
  * What the kernel holds in one network namespace, as far as netd cares: links (by ifindex),
  * and per link its addresses and its main-table unicast routes. Fed by dumps and events,
- * and by our own requests once the kernel ACKed them.
+ * and by our own requests once the kernel ACKed them. Observed state only: what netd makes
+ * of a link (claim, progress, failure) is its link record (link.h).
  */
 #pragma once
 
 #include "nlmsg.h"
-
-struct endpoint;
 
 struct cache_link {
 	struct nl_link link;    /* owned altnames */
@@ -16,13 +15,6 @@ struct cache_link {
 	size_t n_addrs;
 	struct nl_route *routes; /* owned array */
 	size_t n_routes;
-	struct endpoint *owner; /* borrowed: set by the manager's binding, cleared on rebinding */
-	unsigned inflight;      /* our requests on this link not yet ACKed */
-	bool dirty;             /* something changed: reconcile it */
-	bool release;           /* dropped from the config: remove what netd added, then forget */
-	int bridge;             /* ifindex of the declared bridge netd planned it into; 0: none */
-	char bridge_name[IFNAMSIZ]; /* the name that declaration gave that bridge */
-	unsigned replans;       /* refusals replanned in a row (see manager_op_done()) */
 };
 
 struct cache {
@@ -35,6 +27,8 @@ void cache_done(struct cache *c);
 /* Borrowed pointer or NULL. */
 struct cache_link *cache_get(const struct cache *c, int ifindex);
 struct cache_link *cache_find_name(const struct cache *c, const char *name);
+/* The bridge called name, or NULL. Borrowed. */
+struct cache_link *cache_find_bridge(const struct cache *c, const char *name);
 
 /*
  * Insert or update a link from l (altnames are moved out of l). Returns the entry, or NULL on
@@ -43,8 +37,9 @@ struct cache_link *cache_find_name(const struct cache *c, const char *name);
 struct cache_link *cache_link_update(struct cache *c, struct nl_link *l);
 void cache_link_remove(struct cache *c, int ifindex);
 
-bool addr_equal(const struct nl_addr *a, const struct nl_addr *b);
-bool route_equal(const struct nl_route *a, const struct nl_route *b);
+/* Same address (family, bytes, prefix length) / same route key (family, table, dst, gateway). */
+bool cache_addr_equal(const struct nl_addr *a, const struct nl_addr *b);
+bool cache_route_equal(const struct nl_route *a, const struct nl_route *b);
 
 bool cache_link_has_addr(const struct cache_link *cl, const struct nl_addr *a);
 bool cache_link_has_route(const struct cache_link *cl, const struct nl_route *r);

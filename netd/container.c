@@ -1,52 +1,80 @@
 /* SPDX-License-Identifier: MIT */
-/* A container's overall state, derived from its endpoints, and its state file. */
+/* Containers and their endpoints from the config; a container's verdict and its state file. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 
+#include "container.h"
 #include "log.h"
-#include "manager.h"
+#include "nsview.h"
 
-struct verdict {
-	enum state_kind state;
-	const char *error; /* borrowed from an endpoint */
-};
-
-static bool link_settled(const struct netns *ns, int ifindex)
+static int endpoints_init(struct container *ct)
 {
-	const struct cache_link *cl = cache_get(&ns->cache, ifindex);
+	const struct conf_container *cc = ct->conf;
 
-	return cl && !cl->dirty && !cl->inflight;
-}
+	ct->n_eps = 2 * (1 + cc->n_extras);
+	ct->eps = calloc(ct->n_eps, sizeof(*ct->eps));
+	if (!ct->eps)
+		return -ENOMEM;
+	for (size_t i = 0; i < ct->n_eps; i++) {
+		struct endpoint *ep = &ct->eps[i];
 
-static bool bridge_joined(const struct manager *m, const struct endpoint *ep)
-{
-	const struct cache_link *cl, *br;
-
-	if (!ep->veth->host_bridge)
-		return true;
-	cl = cache_get(&m->host->cache, ep->ifindex);
-	br = manager_find_bridge(m, ep->veth->host_bridge);
-	return cl && br && cl->link.master == br->link.ifindex;
-}
-
-/* One host/inside pair: failed beats pending beats configured. */
-static void judge_pair(const struct container *ct, const struct endpoint *ep, struct verdict *v)
-{
-	const struct endpoint *in = ep + 1;
-	bool ok;
-
-	if (ep->error || in->error) {
-		v->state = STATE_FAILED;
-		v->error = v->error ? v->error : (ep->error ? ep->error : in->error);
-		return;
+		ep->ct = ct;
+		ep->cc = cc;
+		ep->main = i < 2;
+		ep->inside = i % 2;
+		ep->veth = ep->main ? &cc->veth : &cc->extras[i / 2 - 1]->veth;
+		if (ep->inside)
+			ep->name_inside = ep->main ? "eth0" : ep->veth->ifname;
 	}
-	ok = ep->ifindex && link_settled(ct->m->host, ep->ifindex) && bridge_joined(ct->m, ep);
-	if (ok && ct->ns)
-		ok = in->ifindex && link_settled(ct->ns, in->ifindex);
-	else if (ok && !ct->unmanaged)
-		ok = false; /* the container side is not decided yet (peer not moved in) */
-	if (!ok && v->state == STATE_CONFIGURED)
-		v->state = STATE_PENDING;
+	return 0;
+}
+
+int container_table_new(const struct conf *conf, struct container **ret)
+{
+	struct container *cts = calloc(conf->n_containers + 1, sizeof(*cts));
+	int r;
+
+	if (!cts)
+		return -ENOMEM;
+	for (size_t i = 0; i < conf->n_containers; i++) {
+		cts[i].conf = &conf->containers[i];
+		list_init(&cts[i].work_node);
+		r = endpoints_init(&cts[i]);
+		if (r < 0) {
+			container_table_free(cts, conf->n_containers);
+			return r;
+		}
+	}
+	*ret = cts;
+	return 0;
+}
+
+void container_table_free(struct container *cts, size_t n)
+{
+	for (size_t i = 0; cts && i < n; i++) {
+		struct container *ct = &cts[i];
+
+		list_del(&ct->work_node);
+		free(ct->eps);
+		nsview_free(ct->ns);
+		free(ct->state_text);
+	}
+	free(cts);
+}
+
+void container_table_set_work(struct container *cts, size_t n, struct list_node *work)
+{
+	for (size_t i = 0; i < n; i++)
+		cts[i].work_list = work;
+}
+
+struct container *container_table_find(struct container *cts, const struct conf *conf,
+				       const char *name)
+{
+	const struct conf_container *cc = conf_find_container(conf, name);
+
+	return cc ? &cts[cc - conf->containers] : NULL;
 }
 
 bool container_has_links(const struct container *ct)
@@ -57,36 +85,155 @@ bool container_has_links(const struct container *ct)
 	return false;
 }
 
+struct endpoint *container_inside_of(struct endpoint *host_ep)
+{
+	return host_ep + 1;
+}
+
+void container_mark(struct container *ct, bool attach)
+{
+	ct->attach |= attach;
+	if (ct->work_list && !list_linked(&ct->work_node))
+		list_add_tail(ct->work_list, &ct->work_node);
+}
+
+void container_take(struct container *ct)
+{
+	list_del(&ct->work_node);
+}
+
+struct verdict {
+	enum state_kind state;
+	const char *error; /* borrowed from a link record */
+};
+
+/*
+ * One end: its link record configured, and, where netd manages both ends, operationally up as
+ * the kernel reports it (linkwatch moves a link there, attaches its qdisc and lets IPv6 start,
+ * up to seconds after it was set up).
+ */
+static bool end_ready(const struct nsview *v, int ifindex, bool need_oper_up)
+{
+	const struct link *l = nsview_link(v, ifindex);
+	const struct cache_link *cl = nsview_cache_link(v, ifindex);
+
+	if (!l || !cl || !link_is_configured(l))
+		return false;
+	return !need_oper_up || nl_link_oper_up(&cl->link);
+}
+
+static bool bridge_joined(const struct nsview *host, const struct endpoint *ep)
+{
+	const struct cache_link *cl, *br;
+
+	if (!ep->veth->host_bridge)
+		return true;
+	cl = nsview_cache_link(host, ep->ifindex);
+	br = cache_find_bridge(rtnl_cache(host->rtnl), ep->veth->host_bridge);
+	return cl && br && cl->link.master == br->link.ifindex;
+}
+
+static const char *end_error(const struct nsview *v, int ifindex)
+{
+	const struct link *l = v ? nsview_link(v, ifindex) : NULL;
+
+	if (!l || l->state != LINK_STATE_FAILED)
+		return NULL;
+	return l->error ? l->error : "failed";
+}
+
+/* One host/inside pair: failed beats pending beats configured. */
+static void judge_pair(const struct container *ct, struct nsview *host, const struct endpoint *ep,
+		       struct verdict *v)
+{
+	const struct endpoint *in = ep + 1;
+	const char *err = end_error(host, ep->ifindex);
+	bool ok;
+
+	if (!err && ct->ns)
+		err = end_error(ct->ns, in->ifindex);
+	if (err) {
+		v->error = v->state == STATE_FAILED ? v->error : err;
+		v->state = STATE_FAILED;
+		return;
+	}
+	ok = end_ready(host, ep->ifindex, ct->ns != NULL) && bridge_joined(host, ep);
+	if (ok && ct->ns)
+		ok = end_ready(ct->ns, in->ifindex, true);
+	else if (ok && !ct->unmanaged)
+		ok = false; /* the container side is not decided yet (peer not moved in) */
+	if (!ok && v->state == STATE_CONFIGURED)
+		v->state = STATE_PENDING;
+}
+
+/* The host link's actual name: a link found by its altname keeps the name it has. */
+static const char *host_ifname(const struct container *ct, struct nsview *host)
+{
+	const struct cache_link *cl = nsview_cache_link(host, ct->eps[0].ifindex);
+
+	return cl ? cl->link.name : ct->conf->veth.ifname;
+}
+
 /* netns must hold PATH_MAX bytes; sf borrows from ct, v and netns. */
-static void describe(const struct container *ct, const struct verdict *v, char *netns,
-		     struct state_file *sf)
+static void describe(const struct container *ct, struct nsview *host, const struct verdict *v,
+		     char *netns, struct state_file *sf)
 {
 	if (ct->unmanaged)
 		(void)snprintf(netns, PATH_MAX, "unmanaged");
 	else
-		(void)snprintf(netns, PATH_MAX, "/run/netns/%s", ct->conf->name);
+		(void)snprintf(netns, PATH_MAX, "%s/%s", NSATTACH_DIR, ct->conf->name);
 	*sf = (struct state_file){
 		.state = v->state,
-		.ifname = (char *)ct->conf->veth.ifname,
+		.ifname = (char *)host_ifname(ct, host),
 		.netns = netns,
 		.error = (char *)v->error,
 	};
 }
 
-static void state_remove(struct container *ct)
+static void counts_add(struct container_counts *to, const struct container_counts *c, int sign)
+{
+	to->configured += (unsigned)(sign * (int)c->configured);
+	to->pending += (unsigned)(sign * (int)c->pending);
+	to->failed += (unsigned)(sign * (int)c->failed);
+	to->unmanaged += (unsigned)(sign * (int)c->unmanaged);
+}
+
+void container_count(struct container *ct, struct container_counts *counts)
+{
+	ct->counted = (struct container_counts){};
+	if (ct->state_text)
+		ct->counted = (struct container_counts){
+			.configured = ct->state == STATE_CONFIGURED,
+			.pending = ct->state == STATE_PENDING,
+			.failed = ct->state == STATE_FAILED,
+			.unmanaged = ct->unmanaged,
+		};
+	counts_add(counts, &ct->counted, 1);
+}
+
+static void uncount(struct container *ct, struct container_counts *counts)
+{
+	counts_add(counts, &ct->counted, -1);
+	ct->counted = (struct container_counts){};
+}
+
+void container_remove_state(struct container *ct, const char *state_dir,
+			    struct container_counts *counts)
 {
 	int r;
 
+	uncount(ct, counts);
 	if (!ct->state_text)
 		return;
-	r = state_file_remove(ct->m->state_dir, ct->conf->name);
+	r = state_file_remove(state_dir, ct->conf->name);
 	if (r < 0)
 		log_warning_errno(r, "%s: failed to remove state file, ignoring", ct->conf->name);
 	free(ct->state_text);
 	ct->state_text = NULL;
 }
 
-void container_update_state(struct container *ct)
+void container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
+			    struct container_counts *counts)
 {
 	struct verdict v = { .state = STATE_CONFIGURED };
 	_cleanup_free_ char *text = NULL;
@@ -94,18 +241,17 @@ void container_update_state(struct container *ct)
 	struct state_file sf;
 	int r;
 
-	ct->dirty = false;
 	if (!container_has_links(ct) || !ct->conf->private_network) {
-		state_remove(ct);
+		container_remove_state(ct, state_dir, counts);
 		return;
 	}
 	for (size_t i = 0; i < ct->n_eps; i += 2)
-		judge_pair(ct, &ct->eps[i], &v);
-	describe(ct, &v, netns, &sf);
+		judge_pair(ct, host, &ct->eps[i], &v);
+	describe(ct, host, &v, netns, &sf);
 	r = state_file_format(&sf, &text);
 	if (r < 0 || streq_ptr(text, ct->state_text))
 		return;
-	r = state_file_write(ct->m->state_dir, ct->conf->name, &sf);
+	r = state_file_write(state_dir, ct->conf->name, &sf);
 	if (r < 0) {
 		log_warning_errno(r, "%s: failed to write state file, ignoring", ct->conf->name);
 		return;
@@ -113,23 +259,24 @@ void container_update_state(struct container *ct)
 	if (v.state != ct->state || !ct->state_text)
 		log_info("%s: %s%s%s", ct->conf->name, state_kind_to_string(v.state),
 			 v.error ? ": " : "", v.error ? v.error : "");
+	uncount(ct, counts);
 	ct->state = v.state;
 	free(ct->state_text);
 	ct->state_text = TAKE_PTR(text);
+	container_count(ct, counts);
 }
 
-static bool state_file_wanted(const struct manager *m, const char *name)
+static bool state_file_wanted(struct container *cts, const struct conf *conf, const char *name)
 {
-	const struct conf_container *cc = conf_find_container(m->conf, name);
+	struct container *ct = container_table_find(cts, conf, name);
 
-	if (!cc || !cc->private_network)
-		return false;
-	return container_has_links(&m->containers[cc - m->conf->containers]);
+	return ct && ct->conf->private_network && container_has_links(ct);
 }
 
-void container_prune_state_dir(struct manager *m)
+void container_prune_state_dir(struct container *cts, const struct conf *conf,
+			       const char *state_dir)
 {
-	_cleanup_(closedirp) DIR *d = opendir(m->state_dir);
+	_cleanup_(closedirp) DIR *d = opendir(state_dir);
 	struct dirent *de;
 
 	if (!d)
@@ -142,9 +289,9 @@ void container_prune_state_dir(struct manager *m)
 		if (len <= strlen(".state") || strcmp(de->d_name + len - 6, ".state") != 0)
 			continue;
 		(void)snprintf(name, sizeof(name), "%.*s", (int)(len - 6), de->d_name);
-		if (state_file_wanted(m, name))
+		if (state_file_wanted(cts, conf, name))
 			continue;
-		r = state_file_remove(m->state_dir, name);
+		r = state_file_remove(state_dir, name);
 		if (r < 0)
 			log_warning_errno(r, "Failed to remove stale state file %s, ignoring",
 					  de->d_name);

@@ -1,45 +1,77 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Containers at run time: the endpoints (both ends of each declared veth) bound to kernel
- * links, the container's namespace, and the state derived from them (the state file).
+ * Containers at run time, one per declared container of the current generation: their
+ * endpoints (both ends of each declared veth), the container's namespace while netd manages
+ * it, and the verdict derived from the links (the state file).
  */
 #pragma once
 
 #include "conf.h"
+#include "endpoint.h"
+#include "list.h"
 #include "state.h"
 
-struct manager;
-struct netns;
+struct nsview;
 
-/* One end of one declared veth pair. */
-struct endpoint {
-	struct container *ct;         /* borrowed: owner */
-	const struct conf_veth *veth; /* borrowed: from the current conf generation */
-	const char *name_inside;      /* borrowed: name the container side must carry, or NULL */
-	bool inside;                  /* the container-side end */
-	bool main;                    /* the container's main veth (else an extra veth) */
-	int ifindex;                  /* bound link in its namespace, 0 when none */
-	char *error;                  /* owned: why configuring it failed, NULL when it did not */
+/* How many containers are in each state (those with a state file), for STATUS=. */
+struct container_counts {
+	unsigned configured, pending, failed, unmanaged;
 };
 
 struct container {
-	struct manager *m;                 /* borrowed */
 	const struct conf_container *conf; /* borrowed: from the current conf generation */
-	struct netns *ns;  /* owned: the container's namespace while it is managed */
-	bool unmanaged;    /* its host link exists but /run/netns/NAME cannot be used */
-	int ns_error;      /* why it could not (-errno), so that a retry logs only news */
+	struct nsview *ns;  /* owned: the container's namespace while it is managed */
+	bool unmanaged;     /* its host link exists but /run/netns/NAME cannot be used */
+	int ns_error;       /* why it could not (-errno), so that a retry logs only news */
+	bool attach;        /* look for its side of each pair (open the namespace) in the next pass */
+	bool recheck;       /* /run/netns/NAME may have come, gone or changed: check it first */
 	struct endpoint *eps; /* owned: pairs (host, inside): the main veth first, then extras */
 	size_t n_eps;
-	char *state_text;  /* owned: the state file's current content, NULL when there is none */
+	char *state_text;   /* owned: the state file's current content, NULL when there is none */
 	enum state_kind state; /* meaningful while state_text != NULL */
-	bool dirty;        /* recompute its state */
+	struct container_counts counted; /* what it adds to the engine's counts */
+	struct list_node work_node;  /* linked while on the work list (attach, verdict) */
+	struct list_node *work_list; /* borrowed: the engine's */
 };
 
-/* Whether any host-side link of ct exists. */
-bool container_has_links(const struct container *ct);
+/*
+ * Runtime objects for every container of conf, in its order; they go on no work list until
+ * container_table_set_work(). Returns 0 or -ENOMEM.
+ */
+int container_table_new(const struct conf *conf, struct container **ret) _must_check_;
+/* Free n containers and the array (their namespaces too). Accepts NULL. */
+void container_table_free(struct container *cts, size_t n);
+/* Let the n containers go on the work list work. */
+void container_table_set_work(struct container *cts, size_t n, struct list_node *work);
 
-/* Recompute ct's state; write its state file when it changed, remove it when ct has no links. */
-void container_update_state(struct container *ct);
+/* The container of cts (from conf) called name, or NULL. */
+struct container *container_table_find(struct container *cts, const struct conf *conf,
+				       const char *name);
+
+/* Whether any host-side link of ct is bound. */
+bool container_has_links(const struct container *ct);
+/* The inside endpoint of a pair, from its host endpoint. */
+struct endpoint *container_inside_of(struct endpoint *host_ep);
+
+/* Recompute its state in the next pass; also look at /run/netns/NAME when attach. */
+void container_mark(struct container *ct, bool attach);
+/* Take ct off the work list (the pass took it). */
+void container_take(struct container *ct);
+
+/*
+ * Recompute ct's state from its links (host view host, its own view ct->ns); write its state
+ * file in state_dir when it changed, remove it when ct has no links; keep counts up to date.
+ */
+void container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
+			    struct container_counts *counts);
+
+/* Remove the state file, if any (ct's share of counts goes with it). */
+void container_remove_state(struct container *ct, const char *state_dir,
+			    struct container_counts *counts);
+
+/* Add ct's share to counts (after a reload built new containers). */
+void container_count(struct container *ct, struct container_counts *counts);
 
 /* Remove state files of containers that are not declared or have no links (at start). */
-void container_prune_state_dir(struct manager *m);
+void container_prune_state_dir(struct container *cts, const struct conf *conf,
+			       const char *state_dir);

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* What each end of a declared veth should carry: the desired state the reconciler plans for. */
+/* One end of one declared veth pair: what the planner and the claims need to know of it. */
 #pragma once
 
-#include "container.h"
-#include "reconcile.h"
+#include <stdbool.h>
 
-/*
- * Fill ret with what ep's link (ifindex) should look like. bridge_ifindex is HostBridge's
- * ifindex, 0 when it does not exist (the link is not enslaved then).
- */
-void endpoint_desired(const struct endpoint *ep, int ifindex, int bridge_ifindex,
-		      struct desired *ret);
+#include "conf.h"
+
+struct container;
+
+struct endpoint {
+	struct container *ct;            /* borrowed: owner */
+	const struct conf_container *cc; /* borrowed: its container's declaration */
+	const struct conf_veth *veth;    /* borrowed: from the same conf generation */
+	const char *name_inside;         /* borrowed: name the container side must carry, or NULL */
+	bool inside;                     /* the container-side end */
+	bool main;                       /* the container's main veth (else an extra veth) */
+	int ifindex;                     /* bound link in its namespace, 0 when none (claim.c) */
+};

@@ -8,10 +8,10 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <sys/inotify.h>
 
 #include "log.h"
-#include "manager.h"
 #include "nswatch.h"
 
 #define RUN_DIR "/run"
@@ -19,9 +19,11 @@
 #define MOUNTINFO "/proc/self/mountinfo"
 
 struct nswatch {
-	struct manager *m; /* borrowed: owns the event source that owns us */
+	nswatch_cb cb;
+	void *userdata;         /* borrowed: the callback's */
 	int run_wd, netns_wd;
-	sd_event_source *mounts; /* owned: mount table changes */
+	sd_event_source *inotify; /* owned: /run and /run/netns */
+	sd_event_source *mounts;  /* owned: mount table changes */
 };
 
 static void watch_netns_dir(struct nswatch *w, int fd)
@@ -38,7 +40,7 @@ static void watch_netns_dir(struct nswatch *w, int fd)
 static void on_event(struct nswatch *w, int fd, const struct inotify_event *ev)
 {
 	if (ev->mask & IN_Q_OVERFLOW) {
-		manager_netns_rescan(w->m); /* names may have come or gone unseen */
+		w->cb(NULL, w->userdata); /* names may have come or gone unseen */
 		return;
 	}
 	if (ev->wd == w->run_wd) {
@@ -54,10 +56,8 @@ static void on_event(struct nswatch *w, int fd, const struct inotify_event *ev)
 	}
 	if (!ev->len)
 		return;
-	if (ev->mask & (IN_CREATE | IN_MOVED_TO))
-		manager_netns_added(w->m, ev->name);
-	else if (ev->mask & (IN_DELETE | IN_MOVED_FROM))
-		manager_netns_removed(w->m, ev->name);
+	if (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM))
+		w->cb(ev->name, w->userdata);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -83,11 +83,11 @@ static int on_mounts(sd_event_source *s, int fd, uint32_t revents, void *userdat
 {
 	struct nswatch *w = userdata;
 
-	manager_netns_rescan(w->m);
+	w->cb(NULL, w->userdata);
 	return 0;
 }
 
-static void watch_mounts(struct nswatch *w)
+static void watch_mounts(struct nswatch *w, sd_event *event)
 {
 	int fd = open(MOUNTINFO, O_RDONLY | O_CLOEXEC);
 	int r;
@@ -96,7 +96,7 @@ static void watch_mounts(struct nswatch *w)
 		log_warning_errno(-errno, "Cannot watch %s, ignoring", MOUNTINFO);
 		return;
 	}
-	r = sd_event_add_io(w->m->event, &w->mounts, fd, EPOLLPRI, on_mounts, w);
+	r = sd_event_add_io(event, &w->mounts, fd, EPOLLPRI, on_mounts, w);
 	if (r < 0) {
 		safe_close(fd);
 		log_warning_errno(r, "Cannot watch %s, ignoring", MOUNTINFO);
@@ -105,15 +105,17 @@ static void watch_mounts(struct nswatch *w)
 	(void)sd_event_source_set_io_fd_own(w->mounts, true);
 }
 
-static void nswatch_free(void *userdata)
+struct nswatch *nswatch_free(struct nswatch *w)
 {
-	struct nswatch *w = userdata;
-
+	if (!w)
+		return NULL;
+	sd_event_source_disable_unref(w->inotify);
 	sd_event_source_disable_unref(w->mounts);
 	free(w);
+	return NULL;
 }
 
-int nswatch_start(struct manager *m)
+int nswatch_new(sd_event *event, nswatch_cb cb, void *userdata, struct nswatch **ret)
 {
 	struct nswatch *w;
 	int fd, r;
@@ -121,25 +123,25 @@ int nswatch_start(struct manager *m)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	*w = (struct nswatch){ .m = m, .run_wd = -1, .netns_wd = -1 };
+	*w = (struct nswatch){ .cb = cb, .userdata = userdata, .run_wd = -1, .netns_wd = -1 };
 	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		free(w);
 		return r;
 	}
-	r = sd_event_add_io(m->event, &m->nswatch, fd, EPOLLIN, on_io, w);
+	r = sd_event_add_io(event, &w->inotify, fd, EPOLLIN, on_io, w);
 	if (r < 0) {
 		safe_close(fd);
 		free(w);
 		return r;
 	}
-	(void)sd_event_source_set_io_fd_own(m->nswatch, true);
-	(void)sd_event_source_set_destroy_callback(m->nswatch, nswatch_free);
+	(void)sd_event_source_set_io_fd_own(w->inotify, true);
 	w->run_wd = inotify_add_watch(fd, RUN_DIR, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR);
 	if (w->run_wd < 0)
 		log_warning_errno(-errno, "Cannot watch %s, ignoring", RUN_DIR);
 	watch_netns_dir(w, fd);
-	watch_mounts(w);
+	watch_mounts(w, event);
+	*ret = w;
 	return 0;
 }

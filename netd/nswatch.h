@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Watching /run/netns: container namespaces appearing and going away. */
+/*
+ * Watching /run/netns, where `ip netns add` and spawn bind container namespaces, and the mount
+ * table: names appearing, going away, or getting a namespace mounted on them (or unmounted).
+ */
 #pragma once
 
-struct manager;
+#include <systemd/sd-event.h>
 
-/* Start watching (from the manager's loop). Returns 0 or -errno. */
-int nswatch_start(struct manager *m);
+#include "util.h"
+
+struct nswatch;
+
+/* name went, came or changed; NULL: any name may have (an overflow, a mount change). */
+typedef void (*nswatch_cb)(const char *name, void *userdata);
+
+/* Start watching on event. Returns 0 or -errno. */
+int nswatch_new(sd_event *event, nswatch_cb cb, void *userdata, struct nswatch **ret) _must_check_;
+/* Accepts NULL; returns NULL. */
+struct nswatch *nswatch_free(struct nswatch *w);

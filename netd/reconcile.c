@@ -5,34 +5,6 @@
 
 #include "reconcile.h"
 
-static const char *const op_type_table[_OP_TYPE_MAX] = {
-	[OP_LINK_SET] = "set link",
-	[OP_ADDR_ADD] = "add address",
-	[OP_ADDR_DEL] = "remove address",
-	[OP_ROUTE_ADD] = "add route",
-	[OP_ROUTE_DEL] = "remove route",
-};
-
-const char *op_type_to_string(enum op_type t)
-{
-	if (t < 0 || t >= _OP_TYPE_MAX)
-		return NULL;
-	return op_type_table[t];
-}
-
-static struct op *op_push(struct op_list *l, enum op_type type, int ifindex)
-{
-	struct op *op;
-
-	if (l->n >= OPS_MAX)
-		return NULL;
-	op = &l->ops[l->n++];
-	memset(op, 0, sizeof(*op));
-	op->type = type;
-	op->ifindex = ifindex;
-	return op;
-}
-
 /* A link being released (!manage_link) may only lose its master; its name and up state stay. */
 static void plan_link(const struct desired *d, const struct nl_link *l, struct op_list *ret)
 {
@@ -80,7 +52,7 @@ static void push_route(struct op_list *l, enum op_type type, int ifindex, const 
 static bool addr_desired(const struct desired *d, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < d->n_addrs; i++)
-		if (addr_equal(&d->addrs[i], a))
+		if (cache_addr_equal(&d->addrs[i], a))
 			return true;
 	return false;
 }
@@ -103,7 +75,7 @@ static void plan_addrs(const struct desired *d, const struct cache_link *cl, str
 static bool route_desired(const struct desired *d, const struct nl_route *r)
 {
 	for (size_t i = 0; i < d->n_routes; i++)
-		if (route_equal(&d->routes[i], r))
+		if (cache_route_equal(&d->routes[i], r))
 			return true;
 	return false;
 }
@@ -136,34 +108,46 @@ void reconcile_link(const struct desired *d, const struct cache_link *cl, struct
 	plan_routes(d, cl, true, ret);
 }
 
-const char *op_describe(const struct op *op, char *buf, size_t len)
+int reconcile_result(const struct op *op, int error)
 {
-	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN];
-
 	switch (op->type) {
-	case OP_LINK_SET:
-		(void)snprintf(buf, len, "set link%s%s%s%s", op->link.name[0] ? " name " : "",
-			       op->link.name,
-			       !op->link.change		   ? ""
-			       : (op->link.flags & IFF_UP) ? " up"
-							   : " down",
-			       op->link.master > 0 ? " master" : op->link.master == 0 ? " nomaster" : "");
-		break;
 	case OP_ADDR_ADD:
+	case OP_ROUTE_ADD:
+		return error == -EEXIST ? 0 : error; /* someone (or an earlier us) added it */
 	case OP_ADDR_DEL:
-		(void)snprintf(buf, len, "%s %s/%u", op_type_to_string(op->type),
-			       nlmsg_addr_to_string(op->addr.family, &op->addr.addr, a, sizeof(a)),
-			       op->addr.prefixlen);
-		break;
+		/* IPv4 answers -EADDRNOTAVAIL for an address that is already gone. */
+		return error == -ENOENT || error == -ENODEV || error == -EADDRNOTAVAIL ? 0 : error;
+	case OP_ROUTE_DEL:
+		return error == -ENOENT || error == -ESRCH || error == -ENODEV ? 0 : error;
 	default:
-		(void)snprintf(buf, len, "%s %s/%u%s%s", op_type_to_string(op->type),
-			       nlmsg_addr_to_string(op->route.family, &op->route.dst, a, sizeof(a)),
-			       op->route.dst_len, op->route.has_gateway ? " via " : "",
-			       op->route.has_gateway ? nlmsg_addr_to_string(op->route.family,
-									   &op->route.gateway, g,
-									   sizeof(g))
-						     : "");
-		break;
+		return error;
 	}
-	return buf;
+}
+
+enum reconcile_verdict reconcile_classify(const struct reconcile_answer *a, int *ret_error)
+{
+	int r = reconcile_result(a->op, a->error);
+
+	if (a->error == -EEXIST && !a->cache_stale && !a->exists_as_ours)
+		r = -EEXIST;
+	*ret_error = r;
+	if (r >= 0)
+		return RECONCILE_DONE;
+	if ((a->overtaken || a->stale_config || a->master_gone) &&
+	    a->replans < RECONCILE_REPLANS_MAX)
+		return RECONCILE_REPLAN;
+	return RECONCILE_FAILED;
+}
+
+const char *reconcile_verdict_to_string(enum reconcile_verdict v)
+{
+	static const char *const table[_RECONCILE_VERDICT_MAX] = {
+		[RECONCILE_DONE] = "done",
+		[RECONCILE_REPLAN] = "replan",
+		[RECONCILE_FAILED] = "failed",
+	};
+
+	if (v < 0 || v >= _RECONCILE_VERDICT_MAX)
+		return NULL;
+	return table[v];
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Pure planning: what one link should look like (struct desired) and what it looks like now
- * (struct cache_link) give the next requests to send. No I/O, no kernel: unit-testable.
+ * (struct cache_link) give the next requests to send; and what the kernel's answer to one of
+ * them means. No I/O, no kernel: unit-testable.
  *
  * Work comes in phases, because the kernel refuses later steps until earlier ones hold:
  *   1. name and up state (a link must be down to be renamed; routes need it up), master
@@ -14,12 +15,7 @@
 #pragma once
 
 #include "cache.h"
-
-/* rtm_protocol and IFA_PROTO value that marks routes and addresses netd created. */
-#define NETD_PROTO 211
-
-/* Cap on what one link can ask for: addresses and routes of both families. */
-#define DESIRED_MAX 8
+#include "op.h"
 
 struct desired {
 	bool manage_link;  /* false: only remove what netd added (a link being released) */
@@ -31,41 +27,46 @@ struct desired {
 	size_t n_routes;
 };
 
-enum op_type {
-	OP_LINK_SET, /* name (optional), flags/change, master */
-	OP_ADDR_ADD,
-	OP_ADDR_DEL,
-	OP_ROUTE_ADD,
-	OP_ROUTE_DEL,
-	_OP_TYPE_MAX,
-	_OP_TYPE_INVALID = -EINVAL,
-};
-
-struct op {
-	enum op_type type;
-	int ifindex;
-	union {
-		struct {
-			char name[IFNAMSIZ]; /* "" keeps the name */
-			unsigned flags, change;
-			int master; /* -1 keeps it */
-		} link;
-		struct nl_addr addr;
-		struct nl_route route;
-	};
-};
-
-#define OPS_MAX (2 * DESIRED_MAX + 2)
-
-struct op_list {
-	struct op ops[OPS_MAX];
-	size_t n;
-};
-
-const char *op_type_to_string(enum op_type t);
-
 /* Plan the next phase for link cl against d into ret (emptied first). */
 void reconcile_link(const struct desired *d, const struct cache_link *cl, struct op_list *ret);
 
-/* Describe an op for logs: "add address 10.0.0.1/32". */
-const char *op_describe(const struct op *op, char *buf, size_t len);
+/*
+ * The kernel's answer as the caller must see it: adding what exists and removing what is
+ * already gone are done (0); anything else is the error itself.
+ */
+int reconcile_result(const struct op *op, int error);
+
+/* Refusals of one link replanned in a row before the next one counts as a failure. */
+#define RECONCILE_REPLANS_MAX 5
+
+enum reconcile_verdict {
+	RECONCILE_DONE,   /* the op holds: fold it in, plan the next phase */
+	RECONCILE_REPLAN, /* refused, but the world moved under it: plan again from the cache */
+	RECONCILE_FAILED, /* refused for good: the link (and its container) failed */
+	_RECONCILE_VERDICT_MAX,
+	_RECONCILE_VERDICT_INVALID = -EINVAL,
+};
+
+/* What is known about one answer when it arrives. */
+struct reconcile_answer {
+	const struct op *op; /* borrowed */
+	int error;           /* the kernel's: 0 or negative errno */
+	/* For -EEXIST on an add: the cache (events are read before ACKs) holds exactly the
+	 * object asked for. With NLM_F_EXCL the kernel also says EEXIST when another object
+	 * holds the key (a route with another gateway, an address with another prefix). */
+	bool exists_as_ours;
+	bool cache_stale;  /* a re-dump is pending: the cache cannot tell */
+	bool overtaken;    /* a change on the link that none of our requests made, or lost events */
+	bool stale_config; /* planned under a config that a reload has since replaced */
+	bool master_gone;  /* enslaving to an ifindex that is no longer a bridge */
+	unsigned replans;  /* refusals of this link replanned in a row so far */
+};
+
+/*
+ * Classify an answer. A refusal that the world has since overtaken is no failure, up to
+ * RECONCILE_REPLANS_MAX in a row: someone who keeps changing the link does not buy endless
+ * retries. *ret_error gets the error that counts (0 for RECONCILE_DONE).
+ */
+enum reconcile_verdict reconcile_classify(const struct reconcile_answer *a, int *ret_error);
+
+const char *reconcile_verdict_to_string(enum reconcile_verdict v);

@@ -19,6 +19,14 @@ void nl_link_done(struct nl_link *l)
 	l->n_altnames = 0;
 }
 
+/* RFC 2863 operstates from <linux/if.h>, which cannot be included beside <net/if.h>. */
+enum { OPER_UNKNOWN = 0, OPER_UP = 6 };
+
+bool nl_link_oper_up(const struct nl_link *l)
+{
+	return l->operstate == OPER_UP || l->operstate == OPER_UNKNOWN;
+}
+
 /* Copy a NUL-terminated string attribute into a fixed buffer; too long is malformed. */
 static int attr_strcpy(const struct nlattr *a, char *dst, size_t len)
 {
@@ -140,6 +148,11 @@ static int link_attr(const struct nlattr *a, struct parse_ctx *c)
 		r = attr_u32(a, &v);
 		l->link_netnsid = (int)v;
 		return r;
+	case IFLA_OPERSTATE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return -EBADMSG;
+		l->operstate = mnl_attr_get_u8(a);
+		return 0;
 	case IFLA_LINKINFO:
 		return parse_nested(a, linkinfo_cb, c);
 	case IFLA_PROP_LIST:

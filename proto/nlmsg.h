@@ -24,6 +24,7 @@ struct nl_link {
 	size_t n_altnames;
 	char kind[16];    /* IFLA_INFO_KIND ("veth", "bridge"), "" when none */
 	unsigned flags;   /* IFF_* */
+	uint8_t operstate; /* IF_OPER_*, IF_OPER_UNKNOWN (0) when not reported */
 	int master;       /* IFLA_MASTER, 0 when none */
 	int peer_ifindex; /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when none */
 	bool has_link_netnsid; /* the peer lives in another namespace (IFLA_LINK_NETNSID) */
@@ -56,6 +57,12 @@ struct nl_route {
 
 /* Free owned fields; the struct may be reused after. */
 void nl_link_done(struct nl_link *l);
+
+/*
+ * Whether the kernel counts the link as operationally up: IF_OPER_UP, or IF_OPER_UNKNOWN as
+ * netif_oper_up() does (a veth whose peer moved namespace may report it).
+ */
+bool nl_link_oper_up(const struct nl_link *l);
 
 /*
  * Parse a message of the matching type into *ret (overwritten; l->altnames owned by caller on

@@ -13,8 +13,8 @@
 
 #include "apply.h"
 #include "conf.h"
-#include "endpoint.h"
-#include "manager.h"
+#include "container.h"
+#include "desired.h"
 #include "reconcile.h"
 
 #define IFX 7 /* the ifindex of the link under test */
@@ -321,7 +321,7 @@ Test(reconcile, first_plan)
 static bool has_addr(const struct nl_addr *list, size_t n, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < n; i++)
-		if (addr_equal(&list[i], a))
+		if (cache_addr_equal(&list[i], a))
 			return true;
 	return false;
 }
@@ -329,7 +329,7 @@ static bool has_addr(const struct nl_addr *list, size_t n, const struct nl_addr 
 static bool has_route(const struct nl_route *list, size_t n, const struct nl_route *r)
 {
 	for (size_t i = 0; i < n; i++)
-		if (route_equal(&list[i], r))
+		if (cache_route_equal(&list[i], r))
 			return true;
 	return false;
 }
@@ -339,7 +339,7 @@ static bool foreign_addr(const struct reconcile_case *c, const struct nl_addr *a
 	for (const struct item *it = c->addrs; it->text; it++) {
 		struct nl_addr f = mk_addr(it->text, it->protocol);
 
-		if (it->protocol != NETD_PROTO && addr_equal(&f, a))
+		if (it->protocol != NETD_PROTO && cache_addr_equal(&f, a))
 			return true;
 	}
 	return false;
@@ -350,7 +350,7 @@ static bool foreign_route(const struct reconcile_case *c, const struct nl_route 
 	for (const struct item *it = c->routes; it->text; it++) {
 		struct nl_route f = mk_route(it->text, it->protocol);
 
-		if (it->protocol != NETD_PROTO && route_equal(&f, r))
+		if (it->protocol != NETD_PROTO && cache_route_equal(&f, r))
 			return true;
 	}
 	return false;
@@ -497,7 +497,7 @@ static void expect_set(char got[][80], size_t n_got, const char *const *want, co
 	}
 }
 
-Test(reconcile, endpoint_desired)
+Test(reconcile, desired_for_endpoints)
 {
 	static const struct {
 		const char *name, *container;
@@ -539,7 +539,7 @@ Test(reconcile, endpoint_desired)
 	cr_assert_eq(r, 0);
 	/* the runtime objects exactly as netd builds them for a conf generation */
 	struct container *cts = NULL;
-	cr_assert_eq(manager_containers_new(NULL, conf, &cts), 0);
+	cr_assert_eq(container_table_new(conf, &cts), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct conf_container *cc = conf_find_container(conf, cases[i].container);
 		char addrs[DESIRED_MAX][80], routes[DESIRED_MAX][80], a[INET6_ADDRSTRLEN];
@@ -549,8 +549,13 @@ Test(reconcile, endpoint_desired)
 		cr_assert_not_null(cc, "case %s", cases[i].name);
 		ct = &cts[cc - conf->containers];
 		cr_assert_lt(cases[i].ep, ct->n_eps, "case %s", cases[i].name);
+		struct desired_bridge mem = {};
+		struct desired_input in = { .ep = &ct->eps[cases[i].ep],
+					    .ifindex = cases[i].ifindex,
+					    .bridge_ifindex = cases[i].bridge };
+
 		memset(&d, 0x5a, sizeof(d));
-		endpoint_desired(&ct->eps[cases[i].ep], cases[i].ifindex, cases[i].bridge, &d);
+		desired_for_link(&in, &mem, &d);
 
 		cr_expect(d.manage_link, "case %s", cases[i].name);
 		cr_expect(streq_ptr(d.name, cases[i].want_name), "case %s: name %s", cases[i].name,
@@ -587,13 +592,13 @@ Test(reconcile, endpoint_desired)
 		expect_set(addrs, d.n_addrs, cases[i].addrs, "addresses", cases[i].name);
 		expect_set(routes, d.n_routes, cases[i].routes, "routes", cases[i].name);
 	}
-	manager_containers_free(cts, conf->n_containers);
+	container_table_free(cts, conf->n_containers);
 	conf_free(conf);
 }
 
 /* ---- apply ---------------------------------------------------------------------------- */
 
-Test(reconcile, apply_result)
+Test(reconcile, result)
 {
 	static const struct {
 		const char *name;
@@ -623,7 +628,7 @@ Test(reconcile, apply_result)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct op op = { .type = cases[i].type, .ifindex = IFX };
 
-		cr_expect_eq(apply_result(&op, cases[i].error), cases[i].want, "case %s",
+		cr_expect_eq(reconcile_result(&op, cases[i].error), cases[i].want, "case %s",
 			     cases[i].name);
 	}
 }
@@ -667,13 +672,13 @@ Test(reconcile, apply_build)
 		case OP_ADDR_ADD:
 		case OP_ADDR_DEL:
 			cr_assert_eq(nlmsg_parse_addr(nlh, &a), 0, "case %s", key);
-			cr_expect(addr_equal(&a, &ops[i].addr), "case %s", key);
+			cr_expect(cache_addr_equal(&a, &ops[i].addr), "case %s", key);
 			cr_expect_eq(a.ifindex, IFX, "case %s", key);
 			break;
 		case OP_ROUTE_ADD:
 		case OP_ROUTE_DEL:
 			cr_assert_eq(nlmsg_parse_route(nlh, &r), 0, "case %s", key);
-			cr_expect(route_equal(&r, &ops[i].route), "case %s", key);
+			cr_expect(cache_route_equal(&r, &ops[i].route), "case %s", key);
 			cr_expect_eq(r.oif, IFX, "case %s", key);
 			cr_expect_eq(r.protocol, NETD_PROTO, "case %s", key);
 			break;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* What each end of a declared veth should carry: DESIGN.md's host-address and bridge modes. */
+/* Desired state of a link: DESIGN.md's host-address and bridge modes, and bridge release. */
 #include <linux/rtnetlink.h>
 
-#include "endpoint.h"
+#include "desired.h"
 
 static void add_addr(struct desired *d, const struct conf_addr *ca, int ifindex)
 {
@@ -62,7 +62,7 @@ static void host_side(const struct conf_veth *v, int ifindex, int bridge_ifindex
 static void inside(const struct endpoint *ep, int ifindex, struct desired *d)
 {
 	const struct conf_veth *v = ep->veth;
-	const struct conf_container *c = ep->ct->conf;
+	const struct conf_container *c = ep->cc;
 
 	d->name = ep->name_inside;
 	add_addr(d, &v->local_addr4, ifindex);
@@ -83,8 +83,8 @@ static void inside(const struct endpoint *ep, int ifindex, struct desired *d)
 	}
 }
 
-void endpoint_desired(const struct endpoint *ep, int ifindex, int bridge_ifindex,
-		      struct desired *ret)
+static void endpoint_desired(const struct endpoint *ep, int ifindex, int bridge_ifindex,
+			     struct desired *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->manage_link = true;
@@ -93,4 +93,29 @@ void endpoint_desired(const struct endpoint *ep, int ifindex, int bridge_ifindex
 		inside(ep, ifindex, ret);
 	else
 		host_side(ep->veth, ifindex, bridge_ifindex, ret);
+}
+
+/* The bridge name a link's declaration puts it in, or NULL. */
+static const char *declared_bridge(const struct endpoint *ep)
+{
+	return ep && !ep->inside ? ep->veth->host_bridge : NULL;
+}
+
+void desired_for_link(const struct desired_input *in, struct desired_bridge *mem,
+		      struct desired *ret)
+{
+	const char *declared = declared_bridge(in->ep);
+
+	*ret = (struct desired){ .master = -1 };
+	if (in->ep)
+		endpoint_desired(in->ep, in->ifindex, in->bridge_ifindex, ret);
+	if (ret->master > 0) {
+		mem->ifindex = ret->master;
+		(void)snprintf(mem->name, sizeof(mem->name), "%s", declared);
+	} else if (mem->ifindex > 0 && in->master == mem->ifindex) {
+		if (!streq_ptr(declared, mem->name))
+			ret->master = 0;
+	} else {
+		*mem = (struct desired_bridge){};
+	}
 }

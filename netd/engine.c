@@ -1,0 +1,690 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine: events in (rtnl handlers mark work), the deferred pass out (re-dumps, attaching
+ * namespaces, planning and queueing requests, verdicts).
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+
+#include "defer.h"
+#include "desired.h"
+#include "engine.h"
+#include "log.h"
+
+/* ---- events: handlers called by the rtnl sessions (no I/O here) ------------------------ */
+
+static struct engine *engine_of(const struct nsview *v)
+{
+	return v->owner;
+}
+
+static void on_link_changed(struct rtnl *s, struct cache_link *cl, const char *old_name,
+			    void *userdata)
+{
+	struct nsview *v = userdata;
+	struct engine *e = engine_of(v);
+	struct link *l;
+	int r = 0;
+
+	if (v == e->host)
+		r = claim_host_changed(&e->claims, cl, old_name);
+	else if (v->ct)
+		r = claim_inside_changed(v->ct, cl);
+	else if ((l = nsview_link(v, cl->link.ifindex)))
+		link_mark_dirty(l);
+	if (r < 0)
+		log_error_errno(r, "%s: %s: failed to claim the link", nsview_label(v),
+				cl->link.name);
+	engine_schedule(e);
+}
+
+static void on_link_removed(struct rtnl *s, const struct cache_link *cl, void *userdata)
+{
+	struct nsview *v = userdata;
+	struct engine *e = engine_of(v);
+
+	if (v == e->host)
+		claim_host_removed(&e->claims, cl);
+	else if (v->ct)
+		claim_inside_removed(v->ct, cl);
+	else
+		link_table_remove(&v->links, cl->link.ifindex);
+	engine_schedule(e);
+}
+
+static void on_link_touched(struct rtnl *s, int ifindex, void *userdata)
+{
+	struct nsview *v = userdata;
+	struct link *l = nsview_link(v, ifindex);
+
+	if (l) {
+		link_mark_dirty(l);
+		engine_schedule(engine_of(v));
+	}
+}
+
+static bool exists_as_ours(const struct nsview *v, const struct op *op)
+{
+	const struct cache_link *cl = nsview_cache_link(v, op->ifindex);
+
+	if (!cl)
+		return true;
+	if (op->type == OP_ADDR_ADD)
+		return cache_link_has_addr(cl, &op->addr);
+	if (op->type == OP_ROUTE_ADD)
+		return cache_link_has_route(cl, &op->route);
+	return true;
+}
+
+/* Enslaving to a bridge that was deleted meanwhile (its ports go before the bridge does). */
+static bool master_gone(const struct engine *e, const struct op *op)
+{
+	const struct cache_link *br;
+
+	if (op->type != OP_LINK_SET || op->link.master <= 0)
+		return false;
+	br = nsview_cache_link(e->host, op->link.master);
+	return !br || strcmp(br->link.kind, "bridge") != 0;
+}
+
+static void record_failure(struct link *l, const struct op *op, const struct nl_err *err, int r)
+{
+	_cleanup_free_ char *text = NULL;
+	char desc[128];
+
+	(void)op_describe(op, desc, sizeof(desc));
+	if (!l->claim) {
+		log_warning_errno(r, "%s: %s failed%s%s, ignoring", l->label, desc,
+				  err->msg[0] ? ": " : "", err->msg);
+		link_fail(l, "");
+		return;
+	}
+	log_warning_errno(r, "%s: %s (%s) failed%s%s", l->label, desc,
+			  nl_type_to_string(apply_request_type(op)), err->msg[0] ? ": " : "",
+			  err->msg);
+	if (asprintf(&text, "%s: %s failed: %s%s%s", strchr(l->label, ' ') + 1, desc,
+		     strerror(-r), err->msg[0] ? ": " : "", err->msg) < 0)
+		text = NULL;
+	link_fail(l, text ? text : desc);
+}
+
+static void on_request_done(struct rtnl *s, const struct request *req, const struct nl_err *err,
+			    void *userdata)
+{
+	struct nsview *v = userdata;
+	struct engine *e = engine_of(v);
+	struct link *l = nsview_link(v, req->op.ifindex);
+	struct reconcile_answer a;
+	int r;
+
+	engine_schedule(e); /* the pass may now be idle, or have room to send */
+	if (!l)
+		return;
+	link_answered(l);
+	if (!err)
+		return; /* lost: planned again from the cache */
+	a = (struct reconcile_answer){
+		.op = &req->op,
+		.error = err->error,
+		.exists_as_ours = exists_as_ours(v, &req->op),
+		.cache_stale = rtnl_needs_resync(v->rtnl),
+		.overtaken = req->overtaken,
+		.stale_config = req->tag != e->generation,
+		.master_gone = master_gone(e, &req->op),
+		.replans = l->replans,
+	};
+	switch (reconcile_classify(&a, &r)) {
+	case RECONCILE_DONE:
+		link_succeeded(l);
+		break;
+	case RECONCILE_REPLAN:
+		link_replanned(l);
+		log_debug("%s: %s refused (%s) after the link changed, replanning", l->label,
+			  op_type_to_string(req->op.type), strerror(-r));
+		break;
+	default:
+		record_failure(l, &req->op, err, r);
+		break;
+	}
+	if (link_reapable(l))
+		link_table_remove(&v->links, l->ifindex);
+}
+
+static void on_resync_needed(struct rtnl *s, void *userdata)
+{
+	struct nsview *v = userdata;
+	struct engine *e = engine_of(v);
+
+	if (!list_linked(&v->resync_node))
+		list_add_tail(&e->resync, &v->resync_node);
+	engine_schedule(e);
+}
+
+const struct rtnl_handlers engine_rtnl_handlers = {
+	.link_changed = on_link_changed,
+	.link_removed = on_link_removed,
+	.link_touched = on_link_touched,
+	.request_done = on_request_done,
+	.resync_needed = on_resync_needed,
+};
+
+/* ---- the pass ----------------------------------------------------------------------------- */
+
+static int on_pass(sd_event_source *s, void *userdata);
+
+void engine_schedule(struct engine *e)
+{
+	int r = defer_schedule(e->event, &e->pass, on_pass, e);
+
+	if (r < 0)
+		log_error_errno(r, "Failed to schedule a reconcile pass");
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	engine_schedule(userdata);
+	return 0;
+}
+
+/*
+ * A re-dump keeps coming back torn while the kernel is busy changing links: try again a
+ * little later instead of spinning, unless events bring us back sooner.
+ */
+static void retry_later(struct engine *e)
+{
+	uint64_t now;
+	int r;
+
+	r = sd_event_now(e->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0 && !e->retry)
+		r = sd_event_add_time(e->event, &e->retry, CLOCK_MONOTONIC, now + 100 * 1000, 0,
+				      on_retry, e);
+	else if (r >= 0)
+		r = sd_event_source_set_time(e->retry, now + 100 * 1000);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(e->retry, SD_EVENT_ONESHOT);
+	if (r < 0)
+		engine_schedule(e); /* no timer: retry at once rather than never */
+}
+
+/* Drop records of links a re-dump no longer finds, and look at every remaining one again. */
+static void refresh_records(struct nsview *v)
+{
+	struct link_table *t = &v->links;
+
+	for (size_t i = t->n_links; i-- > 0;) {
+		struct link *l = t->links[i];
+
+		if (!nsview_cache_link(v, l->ifindex)) {
+			if (l->claim)
+				l->claim->ifindex = l->claim->inside ? 0 : l->claim->ifindex;
+			link_table_remove(t, l->ifindex);
+		} else {
+			link_mark_dirty(l);
+		}
+	}
+}
+
+/* Orphan every container namespace whose container has no host link any more. */
+static void orphan_linkless(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_containers; i++) {
+		struct container *ct = &e->containers[i];
+
+		if (ct->ns && !container_has_links(ct)) {
+			claim_detach_inside(ct);
+			(void)engine_orphan(e, TAKE_PTR(ct->ns));
+			container_mark(ct, false);
+		}
+	}
+}
+
+/* Bind the host's links anew: after the first dump, a re-dump, a reload. */
+static void rebind_host(struct engine *e)
+{
+	int r = claim_rebind_host(&e->claims);
+
+	if (r < 0)
+		log_error_errno(r, "Failed to claim the host's links");
+	orphan_linkless(e);
+}
+
+static void rebind_view(struct engine *e, struct nsview *v)
+{
+	int r = 0;
+
+	refresh_records(v);
+	if (v == e->host)
+		rebind_host(e);
+	else if (v->ct)
+		r = claim_rebind_inside(&e->claims, v->ct);
+	else
+		claim_release_all(v);
+	if (r < 0)
+		log_error_errno(r, "%s: failed to claim the links", nsview_label(v));
+}
+
+static void resync_all(struct engine *e)
+{
+	struct list_node *n;
+
+	while ((n = list_pop(&e->resync))) {
+		struct nsview *v = container_of(n, struct nsview, resync_node);
+		int r;
+
+		log_info("%s: netlink events were lost, re-reading the kernel state",
+			 nsview_label(v));
+		r = rtnl_resync(v->rtnl);
+		if (r < 0) {
+			log_warning_errno(r, "%s: re-reading the kernel state failed, retrying",
+					  nsview_label(v));
+			list_add_tail(&e->resync, &v->resync_node);
+			retry_later(e);
+			return;
+		}
+		rebind_view(e, v);
+	}
+}
+
+static void log_attach_result(struct container *ct, const char *ifname, int r)
+{
+	const char *name = ct->conf->name;
+
+	if (r == ct->ns_error)
+		; /* a retry that found what the last attempt found: said already */
+	else if (r == -ENOENT)
+		log_info("%s: %s/%s does not exist, configuring the host side only", name,
+			 NSATTACH_DIR, name);
+	else if (r == -EMEDIUMTYPE)
+		log_info("%s: no namespace is mounted on %s/%s, configuring the host side only",
+			 name, NSATTACH_DIR, name);
+	else if (r == -EXDEV)
+		log_warning("%s: the peer of %s is not in %s/%s, configuring the host side only",
+			    name, ifname, NSATTACH_DIR, name);
+	else if (r < 0)
+		log_warning_errno(r, "%s: cannot use %s/%s, configuring the host side only", name,
+				  NSATTACH_DIR, name);
+	ct->ns_error = r < 0 ? r : 0;
+	if (r < 0)
+		ct->unmanaged = true;
+}
+
+/* Open the container's namespace view, if /run/netns/NAME is where the peer of hl lives. */
+static void open_view(struct engine *e, struct container *ct, const struct nl_link *hl)
+{
+	struct nsattach_id id;
+	int fd, r;
+
+	fd = nsattach_open(e->host->rtnl, ct->conf->name, hl->link_netnsid, &id);
+	r = fd;
+	if (fd >= 0) {
+		r = nsview_new(e->event, ct->conf->name, fd, e->home_fd, e->rcvbuf,
+			       &engine_rtnl_handlers, e, &e->dirty, &ct->ns);
+		safe_close(fd);
+	}
+	if (r >= 0) {
+		ct->ns->id = id;
+		ct->ns->ct = ct;
+	}
+	log_attach_result(ct, hl->name, r);
+}
+
+/*
+ * Decide where the container side is. While a peer is still in our own namespace nothing is
+ * decided (it may yet be moved into the container); a peer elsewhere is used only through
+ * /run/netns/NAME, and only when that is its namespace.
+ */
+static void find_view(struct engine *e, struct container *ct)
+{
+	for (size_t i = 0; i < ct->n_eps && !ct->ns && !ct->unmanaged; i += 2) {
+		const struct cache_link *hl = nsview_cache_link(e->host, ct->eps[i].ifindex);
+
+		if (!hl)
+			continue;
+		if (!hl->link.has_link_netnsid) {
+			/* Without a namespace of its own the peer stays here: host side only. */
+			if (!nsattach_exists(ct->conf->name))
+				ct->unmanaged = true;
+			continue;
+		}
+		open_view(e, ct, &hl->link);
+	}
+}
+
+/*
+ * /run/netns/NAME went away (`ip netns del`, spawn exiting) or names another namespace: let
+ * go of the old one at once. Our sockets in it would keep it, and with it the container's
+ * links, alive. A name that appeared makes a host-only container worth another look.
+ */
+static void recheck_view(struct container *ct)
+{
+	ct->recheck = false;
+	if (ct->ns && !nsattach_still_named(ct->conf->name, &ct->ns->id)) {
+		ct->ns = nsview_free(ct->ns);
+		claim_detach_inside(ct);
+		ct->unmanaged = true;
+	} else if (!ct->ns && container_has_links(ct)) {
+		ct->unmanaged = false;
+	}
+}
+
+static void attach(struct engine *e, struct container *ct)
+{
+	int r;
+
+	if (ct->recheck)
+		recheck_view(ct);
+	ct->attach = false;
+	if (!container_has_links(ct))
+		return;
+	find_view(e, ct);
+	r = claim_rebind_inside(&e->claims, ct);
+	if (r < 0)
+		log_error_errno(r, "%s: failed to claim the container's links", ct->conf->name);
+}
+
+static void attach_all(struct engine *e)
+{
+	struct list_node *n;
+
+	for (n = e->work.next; n != &e->work; n = n->next) {
+		struct container *ct = container_of(n, struct container, work_node);
+
+		if (ct->attach || ct->recheck)
+			attach(e, ct);
+	}
+}
+
+/* Requests go out in one datagram per view and pass (or per full batch). */
+static void want_flush(struct list_node *flush, struct nsview *v)
+{
+	if (!list_linked(&v->flush_node))
+		list_add_tail(flush, &v->flush_node);
+}
+
+static void flush_all(struct list_node *flush)
+{
+	struct list_node *n;
+
+	while ((n = list_pop(flush))) {
+		struct nsview *v = container_of(n, struct nsview, flush_node);
+		int r = rtnl_flush(v->rtnl);
+
+		if (r < 0)
+			log_warning_errno(r, "%s: failed to send requests, retrying",
+					  nsview_label(v));
+	}
+}
+
+/* Plan the next phase of l and queue it. Returns false when it must wait for room. */
+static bool plan_link(struct engine *e, struct link *l, struct list_node *flush)
+{
+	struct nsview *v = l->ns;
+	const struct cache_link *cl = nsview_cache_link(v, l->ifindex);
+	struct desired_bridge mem = { .ifindex = l->bridge };
+	struct desired_input in;
+	struct desired d;
+	struct op_list ops;
+	char buf[128];
+
+	if (!cl || l->inflight || l->state == LINK_STATE_FAILED ||
+	    l->state == LINK_STATE_UNMANAGED)
+		return true; /* gone, answered later, failed (until re-created or reloaded), idle */
+	in = (struct desired_input){ .ep = l->claim, .ifindex = l->ifindex,
+				     .master = cl->link.master };
+	if (l->claim && !l->claim->inside && l->claim->veth->host_bridge) {
+		const struct cache_link *br =
+			cache_find_bridge(rtnl_cache(e->host->rtnl), l->claim->veth->host_bridge);
+
+		in.bridge_ifindex = br ? br->link.ifindex : 0;
+	}
+	memcpy(mem.name, l->bridge_name, sizeof(mem.name));
+	desired_for_link(&in, &mem, &d);
+	link_set_bridge(l, mem.ifindex, mem.name);
+	reconcile_link(&d, cl, &ops);
+	if (!rtnl_can_queue(v->rtnl, ops.n))
+		return false; /* the ACKs of what is in flight make room and run us again */
+	for (size_t i = 0; i < ops.n; i++) {
+		int r;
+
+		log_debug("%s: %s", l->label, op_describe(&ops.ops[i], buf, sizeof(buf)));
+		r = rtnl_queue(v->rtnl, &ops.ops[i], e->generation);
+		if (r < 0) {
+			log_warning_errno(r, "%s: failed to queue a request, retrying", l->label);
+			return false;
+		}
+		link_sent(l);
+		e->writes++;
+		want_flush(flush, v);
+	}
+	link_planned(l, ops.n);
+	if (l->claim)
+		container_mark(l->claim->ct, false);
+	if (link_reapable(l))
+		link_table_remove(&v->links, l->ifindex);
+	return true;
+}
+
+/* Ask the kernel about l again (handlers run and may free it). Returns l, or NULL when gone. */
+static struct link *refresh(struct link *l)
+{
+	struct nsview *v = l->ns;
+	int ifindex = l->ifindex, r;
+
+	l->refresh = false;
+	r = rtnl_refresh_link(v->rtnl, ifindex);
+	if (r < 0)
+		log_warning_errno(r, "%s: cannot read the link again, ignoring", l->label);
+	l = nsview_link(v, ifindex);
+	if (l)
+		link_take(l);
+	return l;
+}
+
+static void plan_all(struct engine *e)
+{
+	struct list_node later = LIST_HEAD_INIT(later), flush = LIST_HEAD_INIT(flush), *n;
+
+	/* One at a time off the list head: planning may free records (and views) on the way. */
+	while ((n = list_pop(&e->dirty))) {
+		struct link *l = container_of(n, struct link, dirty_node);
+
+		if (rtnl_needs_resync(l->ns->rtnl))
+			continue; /* the re-dump marks every record of the view again */
+		if (l->refresh && !(l = refresh(l)))
+			continue;
+		if (!plan_link(e, l, &flush))
+			list_add_tail(&later, &l->dirty_node);
+	}
+	flush_all(&flush);
+	/* Links that wait for room go back without a pass of their own: ACKs bring one. */
+	while ((n = list_pop(&later)))
+		list_add_tail(&e->dirty, n);
+}
+
+/* Containers whose links moved meanwhile (a refreshed peer) are attached by the next pass. */
+static void judge_all(struct engine *e)
+{
+	struct list_node later = LIST_HEAD_INIT(later), *n;
+
+	while ((n = list_pop(&e->work))) {
+		struct container *ct = container_of(n, struct container, work_node);
+
+		if (ct->attach || ct->recheck)
+			list_add_tail(&later, n);
+		else
+			container_update_state(ct, e->host, e->state_dir, &e->counts);
+	}
+	if (list_empty(&later))
+		return;
+	while ((n = list_pop(&later)))
+		list_add_tail(&e->work, n);
+	engine_schedule(e);
+}
+
+static void reap_orphans(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_orphans;) {
+		struct nsview *v = e->orphans[i];
+
+		link_table_reap(&v->links);
+		if (!nsview_busy(v) || !nsattach_still_named(v->name, &v->id)) {
+			nsview_free(v);
+			e->orphans[i] = e->orphans[--e->n_orphans];
+		} else {
+			i++;
+		}
+	}
+}
+
+static int on_pass(sd_event_source *s, void *userdata)
+{
+	struct engine *e = userdata;
+
+	resync_all(e);
+	attach_all(e);
+	plan_all(e);
+	judge_all(e);
+	reap_orphans(e);
+	if (e->on_pass)
+		e->on_pass(e->userdata);
+	return 0;
+}
+
+static bool view_busy(const struct nsview *v)
+{
+	return v && (rtnl_inflight(v->rtnl) > 0 || rtnl_needs_resync(v->rtnl));
+}
+
+bool engine_busy(const struct engine *e)
+{
+	if (!list_empty(&e->dirty) || !list_empty(&e->resync) || view_busy(e->host))
+		return true;
+	for (size_t i = 0; i < e->n_containers; i++)
+		if (view_busy(e->containers[i].ns))
+			return true;
+	for (size_t i = 0; i < e->n_orphans; i++)
+		if (view_busy(e->orphans[i]))
+			return true;
+	return false;
+}
+
+void engine_netns_changed(struct engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_containers; i++) {
+		struct container *ct = &e->containers[i];
+
+		if (name && strcmp(ct->conf->name, name) != 0)
+			continue;
+		ct->recheck = true;
+		container_mark(ct, true);
+	}
+	/* Orphans whose name went are let go in the pass (reap_orphans()). */
+	engine_schedule(e);
+}
+
+int engine_orphan(struct engine *e, struct nsview *v)
+{
+	struct nsview **o = reallocarray(e->orphans, e->n_orphans + 1, sizeof(*o));
+
+	if (!o) {
+		nsview_free(v);
+		return -ENOMEM;
+	}
+	e->orphans = o;
+	v->ct = NULL;
+	claim_release_all(v);
+	e->orphans[e->n_orphans++] = v;
+	engine_schedule(e);
+	return 0;
+}
+
+struct nsview *engine_adopt_orphan(struct engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->n_orphans; i++) {
+		struct nsview *v = e->orphans[i];
+
+		if (streq_ptr(v->name, name)) {
+			e->orphans[i] = e->orphans[--e->n_orphans];
+			return v;
+		}
+	}
+	return NULL;
+}
+
+int engine_new(sd_event *event, const struct conf *conf, const char *state_dir, int rcvbuf,
+	       void (*on_pass_cb)(void *userdata), void *userdata, struct engine **ret)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	e->event = sd_event_ref(event);
+	e->conf = conf;
+	e->rcvbuf = rcvbuf;
+	e->on_pass = on_pass_cb;
+	e->userdata = userdata;
+	list_init(&e->dirty);
+	list_init(&e->work);
+	list_init(&e->resync);
+	e->home_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (e->home_fd < 0) {
+		r = -errno;
+		engine_free(e);
+		return r;
+	}
+	e->state_dir = strdup(state_dir);
+	r = e->state_dir ? container_table_new(conf, &e->containers) : -ENOMEM;
+	if (r >= 0) {
+		e->n_containers = conf->n_containers;
+		container_table_set_work(e->containers, e->n_containers, &e->work);
+		r = claim_index_build(e->containers, e->n_containers, &e->claims);
+	}
+	if (r < 0) {
+		engine_free(e);
+		return r;
+	}
+	*ret = e;
+	return 0;
+}
+
+struct engine *engine_free(struct engine *e)
+{
+	if (!e)
+		return NULL;
+	container_table_free(e->containers, e->n_containers);
+	for (size_t i = 0; i < e->n_orphans; i++)
+		nsview_free(e->orphans[i]);
+	free(e->orphans);
+	nsview_free(e->host);
+	claim_index_done(&e->claims);
+	sd_event_source_disable_unref(e->pass);
+	sd_event_source_disable_unref(e->retry);
+	safe_close(e->home_fd);
+	free(e->state_dir);
+	sd_event_unref(e->event);
+	free(e);
+	return NULL;
+}
+
+int engine_start(struct engine *e)
+{
+	int r;
+
+	r = nsview_new(e->event, NULL, -1, e->home_fd, e->rcvbuf, &engine_rtnl_handlers, e,
+		       &e->dirty, &e->host);
+	if (r < 0)
+		return r;
+	e->claims.host = e->host;
+	rebind_host(e);
+	container_prune_state_dir(e->containers, e->conf, e->state_dir);
+	engine_schedule(e);
+	return 0;
+}
+
+void engine_rebind(struct engine *e)
+{
+	rebind_host(e);
+	engine_schedule(e);
+}
