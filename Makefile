@@ -41,7 +41,7 @@ DEPS_FUZZ := clang libfuzzer-14-dev
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
-UNIT_TESTS := conf ifname state nlmsg reconcile
+UNIT_TESTS := conf ifname state nlmsg reconcile link
 KERNEL_TESTS := nl netd reload heal burst
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
@@ -97,6 +97,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory tests
+	@tests/check-structure $(B)
 	@NETD=$(abspath $(NETD)) SRCDIR=$(CURDIR) tests/run-tests $(TEST_BINS)
 
 # libFuzzer targets: built with clang, run for FUZZ_SECONDS each; crashers land in

@@ -724,3 +724,130 @@ Test(reconcile, op_describe)
 	cr_expect_null(op_type_to_string(_OP_TYPE_MAX));
 	cr_expect_null(op_type_to_string(_OP_TYPE_INVALID));
 }
+
+/* ---- bridge membership across plans (desired_for_link's memory) ------------------------- */
+
+Test(reconcile, bridge_release_policy)
+{
+	static const char *const conf_text = "[Container db]\n"
+					     "PrivateNetwork=yes\n"
+					     "HostBridge=br0\n"
+					     "LocalAddress=192.168.100.11/24\n"
+					     "[Container other]\n"
+					     "PrivateNetwork=yes\n"
+					     "HostBridge=br1\n";
+	static const struct {
+		const char *name;
+		const char *container; /* NULL: the link is being released */
+		int bridge_ifindex;    /* ifindex of the declared bridge, 0 when missing */
+		int master;            /* the link's current master */
+		int mem_ifindex;       /* memory before: bridge netd put it in */
+		const char *mem_name;
+		int want_master;       /* -1: leave as it is */
+		int want_mem;
+	} cases[] = {
+		{ "declared bridge exists: enslave, remember it", "db", 5, 0, 0, "", 5, 5 },
+		{ "already in it", "db", 5, 5, 5, "br0", 5, 5 },
+		{ "declared bridge missing, never enslaved: wait", "db", 0, 0, 0, "", -1, 0 },
+		{ "released while in the bridge netd put it in: leave it", NULL, 0, 5, 5, "br0", 0, 5 },
+		{ "released, moved to another bridge by someone: leave that alone", NULL, 0, 6, 5,
+		  "br0", -1, 0 },
+		{ "released, never enslaved by netd", NULL, 0, 5, 0, "", -1, 0 },
+		{ "HostBridge changed to a bridge not there yet: leave the old one", "other", 0, 5, 5,
+		  "br0", 0, 5 },
+		{ "HostBridge changed to an existing bridge: move", "other", 6, 5, 5, "br0", 6, 6 },
+		{ "declared bridge renamed away (missing), still in it: keep the port", "db", 0, 5, 5,
+		  "br0", -1, 5 },
+	};
+	struct conf *conf = NULL;
+	struct container *cts = NULL;
+
+	cr_assert_eq(conf_parse_string("t.conf", conf_text, &conf), 0);
+	cr_assert_eq(container_table_new(conf, &cts), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct conf_container *cc =
+			cases[i].container ? conf_find_container(conf, cases[i].container) : NULL;
+		struct desired_bridge mem = { .ifindex = cases[i].mem_ifindex };
+		struct desired_input in = {
+			.ep = cc ? &cts[cc - conf->containers].eps[0] : NULL,
+			.ifindex = 9,
+			.master = cases[i].master,
+			.bridge_ifindex = cases[i].bridge_ifindex,
+		};
+		struct desired d;
+
+		snprintf(mem.name, sizeof(mem.name), "%s", cases[i].mem_name);
+		desired_for_link(&in, &mem, &d);
+		cr_expect_eq(d.master, cases[i].want_master, "case \"%s\": master %d, want %d",
+			     cases[i].name, d.master, cases[i].want_master);
+		cr_expect_eq(mem.ifindex, cases[i].want_mem, "case \"%s\": memory %d, want %d",
+			     cases[i].name, mem.ifindex, cases[i].want_mem);
+		cr_expect_eq(d.manage_link, cc != NULL, "case \"%s\": manage_link", cases[i].name);
+	}
+	container_table_free(cts, conf->n_containers);
+	conf_free(conf);
+}
+
+/* ---- what an answer means (reconcile_classify) ----------------------------------------- */
+
+Test(reconcile, classify_answers)
+{
+	static const struct {
+		const char *name;
+		enum op_type type;
+		int error;
+		bool ours, stale_cache, overtaken, stale_config, master_gone;
+		unsigned replans;
+		enum reconcile_verdict want;
+		int want_error;
+	} cases[] = {
+		{ "ACK", OP_ADDR_ADD, 0, true, false, false, false, false, 0, RECONCILE_DONE, 0 },
+		{ "EEXIST of our own address", OP_ADDR_ADD, -EEXIST, true, false, false, false, false,
+		  0, RECONCILE_DONE, 0 },
+		{ "EEXIST of another object with that key", OP_ROUTE_ADD, -EEXIST, false, false,
+		  false, false, false, 0, RECONCILE_FAILED, -EEXIST },
+		{ "EEXIST while the cache awaits a re-dump", OP_ROUTE_ADD, -EEXIST, false, true, false,
+		  false, false, 0, RECONCILE_DONE, 0 },
+		{ "EEXIST of another object, link changed meanwhile", OP_ADDR_ADD, -EEXIST, false,
+		  false, true, false, false, 0, RECONCILE_REPLAN, -EEXIST },
+		{ "removing what is gone", OP_ADDR_DEL, -EADDRNOTAVAIL, true, false, false, false,
+		  false, 0, RECONCILE_DONE, 0 },
+		{ "route removal of a gone route", OP_ROUTE_DEL, -ESRCH, true, false, false, false,
+		  false, 0, RECONCILE_DONE, 0 },
+		{ "refusal, nothing changed: failure", OP_ROUTE_ADD, -ENETUNREACH, true, false, false,
+		  false, false, 0, RECONCILE_FAILED, -ENETUNREACH },
+		{ "refusal after a foreign change: replan", OP_ROUTE_ADD, -ENETUNREACH, true, false,
+		  true, false, false, 0, RECONCILE_REPLAN, -ENETUNREACH },
+		{ "refusal after a foreign change, cap reached: failure", OP_ROUTE_ADD, -ENETUNREACH,
+		  true, false, true, false, false, RECONCILE_REPLANS_MAX, RECONCILE_FAILED,
+		  -ENETUNREACH },
+		{ "refusal under a replaced config: replan", OP_ADDR_ADD, -EINVAL, true, false, false,
+		  true, false, 0, RECONCILE_REPLAN, -EINVAL },
+		{ "enslaving to a bridge that went: replan", OP_LINK_SET, -EINVAL, true, false, false,
+		  false, true, 1, RECONCILE_REPLAN, -EINVAL },
+		{ "link set refused for good", OP_LINK_SET, -EBUSY, true, false, false, false, false,
+		  0, RECONCILE_FAILED, -EBUSY },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct op op = { .type = cases[i].type, .ifindex = 3 };
+		struct reconcile_answer a = {
+			.op = &op,
+			.error = cases[i].error,
+			.exists_as_ours = cases[i].ours,
+			.cache_stale = cases[i].stale_cache,
+			.overtaken = cases[i].overtaken,
+			.stale_config = cases[i].stale_config,
+			.master_gone = cases[i].master_gone,
+			.replans = cases[i].replans,
+		};
+		int r = 1;
+		enum reconcile_verdict v = reconcile_classify(&a, &r);
+
+		cr_expect_eq(v, cases[i].want, "case \"%s\": %s, want %s", cases[i].name,
+			     reconcile_verdict_to_string(v),
+			     reconcile_verdict_to_string(cases[i].want));
+		cr_expect_eq(r, cases[i].want_error, "case \"%s\": error %d", cases[i].name, r);
+	}
+	cr_expect_null(reconcile_verdict_to_string(_RECONCILE_VERDICT_MAX));
+}
