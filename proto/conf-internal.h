@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "strv.h"
 
 #define CONF_USEC_PER_SEC UINT64_C(1000000)
 #define CONF_USEC_INFINITY UINT64_MAX
@@ -47,12 +48,6 @@ int conf_parse_forward(const char *s, struct conf_forward *ret, char *err,
 
 /* Machine-name style: 1..64 bytes of [A-Za-z0-9._-], not starting with '.' or '-'. */
 bool conf_container_name_valid(const char *s);
-
-/* NULL-terminated string lists. */
-size_t conf_strv_length(char *const *l);
-char **conf_strv_free(char **l);
-/* Append a copy of s. Returns 0 or -ENOMEM (list unchanged). */
-int conf_strv_extend(char ***l, const char *s) _must_check_;
 
 /*
  * Section name -> index into c->containers or c->extras (confnames.c). Names are borrowed and

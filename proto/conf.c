@@ -266,7 +266,7 @@ static int list_add_word(void *userdata, const char *word)
 	r = ctx->k->check(ctx->c, ctx->line, ctx->k->name, word);
 	if (r <= 0)
 		return r;
-	return conf_strv_extend(ctx->list, word);
+	return strv_extend(ctx->list, word);
 }
 
 static int parse_list_key(struct conf *c, unsigned line, const struct key_def *k,
@@ -275,7 +275,7 @@ static int parse_list_key(struct conf *c, unsigned line, const struct key_def *k
 	struct list_ctx ctx = { c, line, k, field };
 
 	if (!*value) {
-		*ctx.list = conf_strv_free(*ctx.list);
+		*ctx.list = strv_free(*ctx.list);
 		return 0;
 	}
 	return foreach_word(value, list_add_word, &ctx);
@@ -290,7 +290,7 @@ static int parse_device_key(struct conf *c, unsigned line, const struct key_def 
 	int n;
 
 	if (!*value) {
-		*(char ***)field = conf_strv_free(*(char ***)field);
+		*(char ***)field = strv_free(*(char ***)field);
 		return 0;
 	}
 	n = sscanf(value, "%255s %7s %1s", node, access, extra);
@@ -302,7 +302,7 @@ static int parse_device_key(struct conf *c, unsigned line, const struct key_def 
 				  value);
 	if (asprintf(&entry, "%s%s%s", node, *access ? " " : "", access) < 0)
 		return -ENOMEM;
-	return conf_strv_extend(field, entry);
+	return strv_extend(field, entry);
 }
 
 struct forward_ctx {
@@ -627,14 +627,14 @@ static void container_done(struct conf_container *cont)
 	veth_done(&cont->veth);
 	free(cont->forwards);
 	free(cont->extras);
-	conf_strv_free(cont->interfaces);
-	conf_strv_free(cont->macvlans);
+	strv_free(cont->interfaces);
+	strv_free(cont->macvlans);
 	free(cont->directory);
-	conf_strv_free(cont->binds);
-	conf_strv_free(cont->binds_ro);
-	conf_strv_free(cont->tmpfs);
-	conf_strv_free(cont->capabilities);
-	conf_strv_free(cont->device_allow);
+	strv_free(cont->binds);
+	strv_free(cont->binds_ro);
+	strv_free(cont->tmpfs);
+	strv_free(cont->capabilities);
+	strv_free(cont->device_allow);
 }
 
 struct conf *conf_free(struct conf *c)

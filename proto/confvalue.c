@@ -293,39 +293,3 @@ bool conf_container_name_valid(const char *s)
 	}
 	return true;
 }
-
-size_t conf_strv_length(char *const *l)
-{
-	size_t n = 0;
-
-	while (l && l[n])
-		n++;
-	return n;
-}
-
-char **conf_strv_free(char **l)
-{
-	for (size_t i = 0; l && l[i]; i++)
-		free(l[i]);
-	free(l);
-	return NULL;
-}
-
-int conf_strv_extend(char ***l, const char *s)
-{
-	size_t n = conf_strv_length(*l);
-	char *copy = strdup(s);
-	char **nl;
-
-	if (!copy)
-		return -ENOMEM;
-	nl = realloc(*l, (n + 2) * sizeof(char *));
-	if (!nl) {
-		free(copy);
-		return -ENOMEM;
-	}
-	nl[n] = copy;
-	nl[n + 1] = NULL;
-	*l = nl;
-	return 0;
-}

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "state.h"
+#include "strv.h"
 
 static const char *const state_names[_STATE_MAX] = {
 	[STATE_PENDING] = "pending",
@@ -29,14 +30,6 @@ enum state_kind state_kind_from_string(const char *s)
 		if (strcmp(state_names[i], s) == 0)
 			return (enum state_kind)i;
 	return _STATE_INVALID;
-}
-
-static char **strv_free(char **l)
-{
-	for (size_t i = 0; l && l[i]; i++)
-		free(l[i]);
-	free(l);
-	return NULL;
 }
 
 void state_file_done(struct state_file *s)
@@ -201,27 +194,6 @@ static int set_field(char **field, const char *value)
 	return 0;
 }
 
-static int append_extra(char ***l, const char *line)
-{
-	size_t n = 0;
-	char *copy, **nl;
-
-	while (*l && (*l)[n])
-		n++;
-	copy = strdup(line);
-	if (!copy)
-		return -ENOMEM;
-	nl = realloc(*l, (n + 2) * sizeof(char *));
-	if (!nl) {
-		free(copy);
-		return -ENOMEM;
-	}
-	nl[n] = copy;
-	nl[n + 1] = NULL;
-	*l = nl;
-	return 0;
-}
-
 /* One "KEY=VALUE" line into s. A later duplicate key overrides an earlier one. */
 static int parse_state_line(struct state_file *s, char *line)
 {
@@ -243,7 +215,7 @@ static int parse_state_line(struct state_file *s, char *line)
 	if (strcmp(line, "ERROR") == 0)
 		return set_field(&s->error, value);
 	*eq = '=';
-	return append_extra(&s->extra, line);
+	return strv_extend(&s->extra, line);
 }
 
 int state_file_parse(const char *text, struct state_file *ret)

@@ -44,8 +44,8 @@ static void expect_strv(char **l, const char *const *want, const char *what)
 
 	while (want[n])
 		n++;
-	cr_expect_eq(conf_strv_length(l), n, "%s: length", what);
-	for (size_t i = 0; i < n && i < conf_strv_length(l); i++)
+	cr_expect_eq(strv_length(l), n, "%s: length", what);
+	for (size_t i = 0; i < n && i < strv_length(l); i++)
 		cr_expect_str_eq(l[i], want[i], "%s[%zu]", what, i);
 }
 
