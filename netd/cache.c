@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cache.h"
+#include "keyed.h"
 
 static void cache_link_free(struct cache_link *cl)
 {
@@ -25,29 +26,11 @@ void cache_done(struct cache *c)
 	c->n_links = 0;
 }
 
-/* Index of ifindex, or of where it would be inserted. */
-static size_t cache_pos(const struct cache *c, int ifindex)
-{
-	size_t lo = 0, hi = c->n_links;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->links[mid]->link.ifindex < ifindex)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
+#define KEY offsetof(struct cache_link, link.ifindex)
 
 struct cache_link *cache_get(const struct cache *c, int ifindex)
 {
-	size_t i = cache_pos(c, ifindex);
-
-	if (i < c->n_links && c->links[i]->link.ifindex == ifindex)
-		return c->links[i];
-	return NULL;
+	return keyed_get((void *const *)c->links, c->n_links, KEY, ifindex);
 }
 
 struct cache_link *cache_find_name(const struct cache *c, const char *name)
@@ -65,35 +48,20 @@ struct cache_link *cache_find_bridge(const struct cache *c, const char *name)
 	return br && strcmp(br->link.kind, "bridge") == 0 ? br : NULL;
 }
 
-static struct cache_link *cache_insert(struct cache *c, size_t pos, int ifindex)
-{
-	struct cache_link **a, *cl;
-
-	cl = calloc(1, sizeof(*cl));
-	if (!cl)
-		return NULL;
-	a = reallocarray(c->links, c->n_links + 1, sizeof(*a));
-	if (!a) {
-		free(cl);
-		return NULL;
-	}
-	memmove(a + pos + 1, a + pos, (c->n_links - pos) * sizeof(*a));
-	a[pos] = cl;
-	c->links = a;
-	c->n_links++;
-	cl->link.ifindex = ifindex;
-	return cl;
-}
-
 struct cache_link *cache_link_update(struct cache *c, struct nl_link *l)
 {
-	size_t i = cache_pos(c, l->ifindex);
-	struct cache_link *cl;
-	bool is_new = !(i < c->n_links && c->links[i]->link.ifindex == l->ifindex);
+	size_t i = keyed_pos((void *const *)c->links, c->n_links, KEY, l->ifindex);
+	struct cache_link *cl = i < c->n_links ? c->links[i] : NULL;
 
-	cl = is_new ? cache_insert(c, i, l->ifindex) : c->links[i];
-	if (!cl)
-		return NULL;
+	if (!cl || cl->link.ifindex != l->ifindex) {
+		cl = calloc(1, sizeof(*cl));
+		if (!cl)
+			return NULL;
+		if (keyed_insert((void ***)&c->links, &c->n_links, i, cl) < 0) {
+			free(cl);
+			return NULL;
+		}
+	}
 	nl_link_done(&cl->link);
 	cl->link = *l;
 	l->altnames = NULL;
@@ -103,13 +71,10 @@ struct cache_link *cache_link_update(struct cache *c, struct nl_link *l)
 
 void cache_link_remove(struct cache *c, int ifindex)
 {
-	size_t i = cache_pos(c, ifindex);
+	size_t i = keyed_pos((void *const *)c->links, c->n_links, KEY, ifindex);
 
-	if (i >= c->n_links || c->links[i]->link.ifindex != ifindex)
-		return;
-	cache_link_free(c->links[i]);
-	memmove(c->links + i, c->links + i + 1, (c->n_links - i - 1) * sizeof(*c->links));
-	c->n_links--;
+	if (i < c->n_links && c->links[i]->link.ifindex == ifindex)
+		cache_link_free(keyed_remove_at((void **)c->links, &c->n_links, i));
 }
 
 bool cache_addr_equal(const struct nl_addr *a, const struct nl_addr *b)

@@ -255,23 +255,25 @@ int claim_host_changed(struct claims *c, struct cache_link *cl, const char *old_
  * announced the second end of a pair before the pair was joined, so the peer's own record of
  * its peer may be empty: then the claimed links say whose peer it was.
  */
+static void refresh_if_peer(struct claims *c, struct link *l, const struct cache_link *gone)
+{
+	const struct cache_link *cl = l ? nsview_cache_link(c->host, l->ifindex) : NULL;
+
+	if (l && l->claim && cl && !cl->link.has_link_netnsid &&
+	    cl->link.peer_ifindex == gone->link.ifindex)
+		link_mark_refresh(l);
+}
+
 static void refresh_peer_of(struct claims *c, const struct cache_link *gone)
 {
 	struct link_table *t = &c->host->links;
 
-	for (size_t i = 0; i < t->n_links; i++) {
-		struct link *l = t->links[i];
-		const struct cache_link *cl;
-
-		if (gone->link.peer_ifindex && l->ifindex != gone->link.peer_ifindex)
-			continue;
-		cl = nsview_cache_link(c->host, l->ifindex);
-		if (l->claim && cl && !cl->link.has_link_netnsid &&
-		    cl->link.peer_ifindex == gone->link.ifindex) {
-			link_mark_refresh(l);
-			return;
-		}
+	if (gone->link.peer_ifindex) {
+		refresh_if_peer(c, nsview_link(c->host, gone->link.peer_ifindex), gone);
+		return;
 	}
+	for (size_t i = 0; i < t->n_links; i++)
+		refresh_if_peer(c, t->links[i], gone);
 }
 
 void claim_host_removed(struct claims *c, const struct cache_link *cl)

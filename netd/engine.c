@@ -216,8 +216,9 @@ static void refresh_records(struct nsview *v)
 		struct link *l = t->links[i];
 
 		if (!nsview_cache_link(v, l->ifindex)) {
-			if (l->claim)
-				l->claim->ifindex = l->claim->inside ? 0 : l->claim->ifindex;
+			/* A host endpoint's binding is redone by claim_rebind_host() itself. */
+			if (l->claim && l->claim->inside)
+				l->claim->ifindex = 0;
 			link_table_remove(t, l->ifindex);
 		} else {
 			link_mark_dirty(l);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "keyed.h"
 #include "link.h"
 #include "log.h"
 
@@ -43,32 +44,17 @@ void link_table_done(struct link_table *t)
 	t->n_links = 0;
 }
 
-static size_t table_pos(const struct link_table *t, int ifindex)
-{
-	size_t lo = 0, hi = t->n_links;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->links[mid]->ifindex < ifindex)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
+#define KEY offsetof(struct link, ifindex)
 
 struct link *link_table_get(const struct link_table *t, int ifindex)
 {
-	size_t i = table_pos(t, ifindex);
-
-	return i < t->n_links && t->links[i]->ifindex == ifindex ? t->links[i] : NULL;
+	return keyed_get((void *const *)t->links, t->n_links, KEY, ifindex);
 }
 
 int link_table_ensure(struct link_table *t, struct nsview *ns, int ifindex, struct link **ret)
 {
-	size_t i = table_pos(t, ifindex);
-	struct link **a, *l;
+	size_t i = keyed_pos((void *const *)t->links, t->n_links, KEY, ifindex);
+	struct link *l;
 
 	if (i < t->n_links && t->links[i]->ifindex == ifindex) {
 		*ret = t->links[i];
@@ -77,15 +63,10 @@ int link_table_ensure(struct link_table *t, struct nsview *ns, int ifindex, stru
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	a = reallocarray(t->links, t->n_links + 1, sizeof(*a));
-	if (!a) {
+	if (keyed_insert((void ***)&t->links, &t->n_links, i, l) < 0) {
 		free(l);
 		return -ENOMEM;
 	}
-	memmove(a + i + 1, a + i, (t->n_links - i) * sizeof(*a));
-	t->links = a;
-	t->links[i] = l;
-	t->n_links++;
 	l->ns = ns;
 	l->ifindex = ifindex;
 	l->dirty_list = t->dirty;
@@ -97,13 +78,10 @@ int link_table_ensure(struct link_table *t, struct nsview *ns, int ifindex, stru
 
 void link_table_remove(struct link_table *t, int ifindex)
 {
-	size_t i = table_pos(t, ifindex);
+	size_t i = keyed_pos((void *const *)t->links, t->n_links, KEY, ifindex);
 
-	if (i >= t->n_links || t->links[i]->ifindex != ifindex)
-		return;
-	link_free(t->links[i]);
-	memmove(t->links + i, t->links + i + 1, (t->n_links - i - 1) * sizeof(*t->links));
-	t->n_links--;
+	if (i < t->n_links && t->links[i]->ifindex == ifindex)
+		link_free(keyed_remove_at((void **)t->links, &t->n_links, i));
 }
 
 void link_table_reap(struct link_table *t)
