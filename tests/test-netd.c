@@ -319,6 +319,31 @@ Test(netd, foreign_addresses_kept)
 	expect_sh(q_addr("x", "eth0", "192.0.2.12/32"));
 }
 
+/*
+ * Someone else puts routed x's ve-x on a bridge and takes it off again. The kernel reports
+ * the port leaving with an AF_BRIDGE RTM_DELLINK: bridge-port state going, not the link.
+ * x keeps its addresses and routes and stays configured; nothing fails.
+ */
+Test(netd, bridge_port_of_routed_link_by_others)
+{
+	netd_start(CT_X CT_Y, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	sh_ok("ip link add brx type bridge && ip link set brx up && "
+	      "ip link set ve-x master brx && ip link set ve-x nomaster");
+	/* sync point: y's links come later in the event stream than ve-x's port changes */
+	ct_add("y", false, true);
+	wait_state(STATE_DIR, "y", "configured", WAIT_MS);
+	_cleanup_free_ char *state = state_get(STATE_DIR, "x", "STATE");
+	_cleanup_free_ char *err = state_get(STATE_DIR, "x", "ERROR");
+	cr_expect(streq_ptr(state, "configured"), "x is %s (ERROR=%s)", strna(state), strna(err));
+	struct netd_status s = netd_wait_counter("configured", 2, WAIT_MS);
+	cr_expect(s.failed == 0, "a bridge port coming and going failed a container: %s",
+		  netd_status_str(&s));
+	expect_sh(q_nomaster("ve-x"));
+	expect_sh(q_x());
+}
+
 Test(netd, state_removed_when_links_deleted)
 {
 	netd_start(CT_X, NULL);
