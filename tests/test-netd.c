@@ -777,6 +777,27 @@ Test(netd, stale_netns_foreign_veth_same_indexes)
 	cr_expect(netd_alive(), "netd died");
 }
 
+/*
+ * A link named by hand with a short name of its own carries the container's long name as an
+ * altname, and netd finds it by that. IFNAME= must name the link as it is, not the name netd
+ * would have derived. (The kernel announces an altname added to a down link only once the link
+ * is up; here it is in place before netd starts, so netd's first dump sees it.)
+ */
+Test(netd, ifname_is_the_links_actual_name)
+{
+	sh_ok("ip netns add averyveryverylongname && "
+	      "ip link add ve-averyvQx9Z type veth peer name host0 netns averyveryverylongname && "
+	      "ip link property add dev ve-averyvQx9Z altname ve-averyveryverylongname");
+	netd_start("[Container averyveryverylongname]\nPrivateNetwork=yes\n"
+		   "HostAddress=10.0.0.1\nLocalAddress=10.0.0.2\n",
+		   NULL);
+	wait_state(STATE_DIR, "averyveryverylongname", "configured", WAIT_MS);
+	expect_sh(q_addr(NULL, "ve-averyvQx9Z", "10.0.0.1/32"));
+	_cleanup_free_ char *ifname = state_get(STATE_DIR, "averyveryverylongname", "IFNAME");
+	cr_expect(streq_ptr(ifname, "ve-averyvQx9Z"), "IFNAME=%s, expected ve-averyvQx9Z",
+		  strna(ifname));
+}
+
 /* Nothing declared: netd starts, is ready, claims nothing and stops cleanly. */
 Test(netd, empty_config)
 {
