@@ -5,7 +5,12 @@
  * configure every link exactly once (link up + address + route = 3 writes per link, no more).
  * And 100 containers with their own namespaces started together: both ends of each, once.
  */
+#include <ctype.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -130,4 +135,102 @@ Test(burst, hundred_containers_with_namespaces)
 	s = netd_reload(NULL);
 	cr_expect(s.writes == 7 * M, "writes=%ld, expected exactly %d: %s", s.writes, 7 * M,
 		  netd_status_str(&s));
+}
+
+/*
+ * The operstate of one end as the kernel reports it, upper case as ip prints it: the host's
+ * straight from sysfs, a namespace's from ip.
+ */
+static void operstate(const char *ns, const char *dev, char *buf, size_t len)
+{
+	_cleanup_free_ char *out = NULL;
+	const char *p;
+
+	if (!ns) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", dev);
+		out = file_read(path);
+		snprintf(buf, len, "%s", out ? out : "?");
+		for (char *c = buf; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	} else {
+		out = sh_out("ip -n %s -o link show dev %s", ns, dev);
+		p = strstr(out, " state ");
+		snprintf(buf, len, "%s", p ? p + 7 : "?");
+	}
+	buf[strcspn(buf, " \n")] = '\0';
+}
+
+static bool oper_up(const char *state)
+{
+	return strcmp(state, "UP") == 0 || strcmp(state, "UNKNOWN") == 0;
+}
+
+/*
+ * `configured` means both ends are operationally up as the kernel reports it (operstate UP,
+ * or UNKNOWN, which the kernel counts as up too). Under a burst the kernel reports operstate
+ * late; at the moment each NAME.state says STATE=configured (inotify on the state directory),
+ * both ends of that container must already be up.
+ */
+Test(burst, configured_only_when_both_ends_up)
+{
+	char *conf = generate(ns_conf, M), *batch = generate(ns_link, M);
+	unsigned long long deadline;
+	_cleanup_close_ int ifd = -1;
+	bool done[M] = { false };
+	int n_done = 0, n_bad = 0, r;
+	struct proc ip = { .pidfd = -1 };
+
+	file_write(TEST_DIR "/ns.batch", batch);
+	free(batch);
+	netd_start(conf, NULL);
+	free(conf);
+	(void)mkdir(STATE_DIR, 0755);
+	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	cr_assert(ifd >= 0, "inotify_init1: %s", strerror(errno));
+	cr_assert(inotify_add_watch(ifd, STATE_DIR, IN_MOVED_TO | IN_CLOSE_WRITE) >= 0,
+		  "inotify_add_watch %s: %s", STATE_DIR, strerror(errno));
+
+	/* the batch runs while the state files are watched */
+	r = proc_spawn((char *[]){ "ip", "-batch", TEST_DIR "/ns.batch", NULL }, -1, -1, NULL,
+		       &ip);
+	cr_assert(r == 0, "spawn ip -batch: %s", strerror(-r));
+	deadline = now_usec() + 60000ULL * 1000;
+	while (n_done < M) {
+		struct pollfd pfd = { .fd = ifd, .events = POLLIN };
+		char ev[8192];
+
+		for (int i = 0; i < M; i++) {
+			char name[16], ve[24], host[32], inside[32];
+			_cleanup_free_ char *state = NULL;
+
+			if (done[i])
+				continue;
+			snprintf(name, sizeof(name), "m%d", i);
+			state = state_get(STATE_DIR, name, "STATE");
+			if (!streq_ptr(state, "configured"))
+				continue;
+			snprintf(ve, sizeof(ve), "ve-%s", name);
+			operstate(NULL, ve, host, sizeof(host));
+			operstate(name, "eth0", inside, sizeof(inside));
+			done[i] = true;
+			n_done++;
+			if (oper_up(host) && oper_up(inside))
+				continue;
+			if (n_bad++ < 5)
+				cr_expect_fail("%s configured while %s is %s and its eth0 is %s", name,
+					       ve, host, inside);
+		}
+		if (n_done == M)
+			break;
+		cr_assert(poll(&pfd, 1, remaining_ms(deadline)) > 0,
+			  "%d of %d containers configured within 60 s", n_done, M);
+		while (read(ifd, ev, sizeof(ev)) > 0)
+			;
+	}
+	r = proc_wait(&ip, WAIT_MS);
+	proc_done(&ip);
+	cr_expect(r == 0, "ip -batch: status %d", r);
+	cr_expect(n_bad == 0, "%d of %d containers configured before both ends were up", n_bad, M);
 }

@@ -11,6 +11,8 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "harness.h"
@@ -246,6 +248,120 @@ Test(nl, dump_callback_error)
 	cr_expect(s.lo);
 	cr_expect_eq(s.n, 201);
 	cr_expect_not(s.bad);
+	nl_close(nl);
+}
+
+/*
+ * A dump that spans several datagrams while someone else changes the table in between is
+ * flagged NLM_F_DUMP_INTR by the kernel: nl_dump must say -EINTR, not hand back a torn
+ * result as complete. The churn is a thread adding and deleting one address on its own
+ * socket; the dump is of the N_DUMP_ADDRS addresses on d0, several datagrams long.
+ */
+#define N_DUMP_ADDRS 3000
+
+struct churn {
+	struct nl_sock *nl; /* owned by the test */
+	int ifindex;
+	atomic_bool stop;
+	atomic_ulong rounds;
+	atomic_int error; /* first unexpected error, 0 when none */
+};
+
+static void *churn_run(void *userdata)
+{
+	struct churn *c = userdata;
+	struct nl_addr a = addr4(c->ifindex, "10.81.0.1", 32);
+	char buf[NLMSG_BUF_SIZE];
+
+	while (!atomic_load(&c->stop)) {
+		int r = nl_talk(c->nl, nlmsg_put_addr(buf, RTM_NEWADDR, &a), NULL);
+
+		if (r == 0)
+			r = nl_talk(c->nl, nlmsg_put_addr(buf, RTM_DELADDR, &a), NULL);
+		if (r < 0) {
+			atomic_store(&c->error, r);
+			break;
+		}
+		atomic_fetch_add(&c->rounds, 1);
+	}
+	return NULL;
+}
+
+struct addr_seen {
+	size_t n_ours, dups;
+	uint8_t seen[N_DUMP_ADDRS];
+	bool bad;
+};
+
+/* d0's addresses are 10.80.I/250.I%250+1 for I < N_DUMP_ADDRS. */
+static int addr_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct addr_seen *s = userdata;
+	struct nl_addr a;
+	const uint8_t *b;
+	size_t i;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlmsg_parse_addr(nlh, &a) < 0) {
+		s->bad = true;
+		return 0;
+	}
+	b = (const uint8_t *)&a.addr;
+	if (a.family != AF_INET || b[0] != 10 || b[1] != 80)
+		return 0;
+	i = (size_t)b[2] * 250 + b[3] - 1;
+	if (i >= N_DUMP_ADDRS) {
+		s->bad = true;
+		return 0;
+	}
+	if (s->seen[i]++)
+		s->dups++;
+	s->n_ours++;
+	return 0;
+}
+
+Test(nl, dump_interrupted_is_reported)
+{
+	struct nl_sock *nl = open_ok(NULL, 0, 0, false);
+	struct churn c = { .nl = open_ok(NULL, 0, 0, false) };
+	_cleanup_free_ struct addr_seen *s = calloc(1, sizeof(*s));
+	unsigned long long deadline = now_usec() + (unsigned long long)WAIT_MS * 1000;
+	char buf[NLMSG_BUF_SIZE];
+	unsigned dumps = 0, intr = 0;
+	pthread_t t;
+	int r;
+
+	cr_assert_not_null(s);
+	sh_ok("ip link add d0 type veth peer name d1 && "
+	      "for i in $(seq 0 %d); do echo addr add 10.80.$((i / 250)).$((i %% 250 + 1))/32 "
+	      "dev d0; done >" TEST_DIR "/addrs && ip -batch " TEST_DIR "/addrs",
+	      N_DUMP_ADDRS - 1);
+	c.ifindex = ifindex_ok("d0");
+	cr_assert_eq(pthread_create(&t, NULL, churn_run, &c), 0);
+	/* Bounded: a few thousand dumps or WAIT_MS, whichever comes first. */
+	while (intr == 0 && dumps < 5000 && remaining_ms(deadline) > 0 &&
+	       atomic_load(&c.error) == 0) {
+		memset(s, 0, sizeof(*s));
+		r = nl_dump(nl, nlmsg_put_dump(buf, RTM_GETADDR, AF_INET), addr_cb, s);
+		cr_assert(r == 0 || r == -EINTR, "nl_dump during churn: %s", strerror(-r));
+		dumps++;
+		if (r == -EINTR)
+			intr++;
+	}
+	atomic_store(&c.stop, true);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_eq(atomic_load(&c.error), 0, "churn: %s", strerror(-atomic_load(&c.error)));
+	cr_expect_gt(intr, 0,
+		     "no -EINTR in %u address dumps while %lu add/delete rounds changed the table",
+		     dumps, atomic_load(&c.rounds));
+
+	/* Redone with the table at rest, the dump is whole: every address, each once. */
+	memset(s, 0, sizeof(*s));
+	r = nl_dump(nl, nlmsg_put_dump(buf, RTM_GETADDR, AF_INET), addr_cb, s);
+	cr_expect_eq(r, 0, "dump redone after the churn: %s", strerror(-r));
+	cr_expect_not(s->bad);
+	cr_expect_eq(s->n_ours, N_DUMP_ADDRS, "%zu of d0's %d addresses", s->n_ours, N_DUMP_ADDRS);
+	cr_expect_eq(s->dups, 0, "%zu addresses reported twice", s->dups);
+	nl_close(c.nl);
 	nl_close(nl);
 }
 

@@ -2,10 +2,12 @@
 /* State files: format/parse round trip, atomic replacement, removal, malformed input. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "state.h"
 
@@ -179,6 +181,71 @@ Test(state, write_read_replace)
 	cr_expect_str_eq(got.ifname, "ve-web");
 	state_file_done(&got);
 	cr_expect_eq(count_entries(dir), 1, "no temporary file may be left behind");
+}
+
+/*
+ * A reader that opened the file before a rewrite reads the old content whole: the new one is
+ * a new file renamed over the name, never the old one truncated and refilled under it.
+ */
+Test(state, rewrite_leaves_open_reader_whole)
+{
+	char *extra[] = { "ADDRESSES=10.0.0.2/32 fd00::2/128", NULL };
+	struct state_file before = { .state = STATE_PENDING, .ifname = "ve-web",
+				     .netns = "/run/netns/web", .extra = extra };
+	struct state_file after = { .state = STATE_FAILED, .ifname = "ve-web",
+				    .netns = "unmanaged", .error = "x" };
+	char path[128], buf[512], *want = NULL, *now;
+	int fd;
+	ssize_t n;
+
+	cr_assert_eq(state_file_write(dir, "web", &before), 0);
+	cr_assert_eq(state_file_format(&before, &want), 0);
+	snprintf(path, sizeof(path), "%s/web.state", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+
+	cr_assert_eq(state_file_write(dir, "web", &after), 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	cr_assert_geq(n, 0, "read: %s", strerror(errno));
+	buf[n] = '\0';
+	close(fd);
+	cr_expect_str_eq(buf, want, "the reader holding the old file read '%s'", buf);
+	now = read_all(path);
+	cr_assert_not_null(now);
+	cr_expect(strstr(now, "STATE=failed\n") != NULL, "the name holds the new content: %s",
+		  now);
+	free(now);
+	free(want);
+}
+
+/*
+ * A symlink planted at the state path is replaced by the state file, not followed: what it
+ * points to is left as it was.
+ */
+Test(state, symlink_at_path_replaced)
+{
+	struct state_file s = { .state = STATE_CONFIGURED, .ifname = "ve-web" };
+	char path[128], target[128], *text;
+	struct stat st;
+	FILE *f;
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	snprintf(path, sizeof(path), "%s/web.state", dir);
+	f = fopen(target, "we");
+	cr_assert_not_null(f);
+	fputs("not a state file\n", f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(symlink(target, path), 0, "symlink: %s", strerror(errno));
+
+	cr_assert_eq(state_file_write(dir, "web", &s), 0);
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_expect(S_ISREG(st.st_mode), "%s is not a regular file (mode %o)", path, st.st_mode);
+	text = read_all(target);
+	cr_expect_str_eq(text, "not a state file\n", "the symlink's target was written");
+	free(text);
+	text = read_all(path);
+	cr_expect_str_eq(text, "STATE=configured\nIFNAME=ve-web\n");
+	free(text);
 }
 
 Test(state, write_creates_dir)
