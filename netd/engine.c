@@ -144,6 +144,8 @@ static void on_request_done(struct rtnl *s, const struct request *req, const str
 		break;
 	default:
 		record_failure(l, &req->op, err, r);
+		if (l->claim)
+			container_mark(l->claim->ct, false);
 		break;
 	}
 	if (link_reapable(l))

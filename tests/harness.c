@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/rtnetlink.h>
+
 #include "harness.h"
 
 /* Bound for a netd still running at the end of a test to exit after SIGTERM (LSan included). */
@@ -870,4 +872,15 @@ size_t corpus_replay(const char *name, void (*fn)(const char *file, const uint8_
 		n++;
 	}
 	return n;
+}
+
+void harness_rta_put(struct nlmsghdr *nh, unsigned short type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }

@@ -30,7 +30,7 @@
 #define STATE_DIR "/run/netd"
 
 /* Default bound for waits, in milliseconds. */
-#define WAIT_MS 10000
+#define WAIT_MS 20000
 
 /*
  * Enter a fresh network + mount namespace (mount propagation private, tmpfs on /run, sysfs
@@ -179,6 +179,10 @@ const char *q_link(const char *ns, const char *dev);
  * h4 or h6 may be NULL to skip that family.
  */
 const char *q_ct(const char *name, const char *h4, const char *l4, const char *h6, const char *l6);
+
+/* Append a route attribute (type, len bytes of data) to a hand-built netlink message. */
+struct nlmsghdr;
+void harness_rta_put(struct nlmsghdr *nh, unsigned short type, const void *data, size_t len);
 
 /* Check a shell condition now; prints the condition when it does not hold. */
 #define expect_sh(cond)                                                                        \
