@@ -17,7 +17,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 60
 
 PKG_CONFIG ?= pkg-config
-PKGS := libmnl libsystemd
+PKGS := libmnl libnftnl libsystemd
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
