@@ -41,8 +41,8 @@ DEPS_FUZZ := clang libfuzzer-14-dev
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
-UNIT_TESTS := conf ifname state nlmsg reconcile
-KERNEL_TESTS := nl netd reload heal burst
+UNIT_TESTS := conf ifname state nlmsg reconcile forward
+KERNEL_TESTS := nl netd reload heal burst nft
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)
