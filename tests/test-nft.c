@@ -593,9 +593,18 @@ Test(nft_kernel, tampered_table_is_replaced)
 	install(n, s);
 	before = sh_out("nft list table inet netd");
 	nft_free(n);
-	/* A stray element and a stray rule: a restart restores netd's exact table. */
+	/* A stray element, and a chain whose rules were swapped for as many others: a restart
+	 * restores netd's exact table. Then a stray rule in one of netd's chains. */
 	sh_ok("nft add element inet netd fwd4 '{ tcp . 1 : 10.9.9.9 . 1 }' && "
-	      "nft add rule inet netd postrouting counter");
+	      "nft flush chain inet netd guard && "
+	      "nft add rule inet netd guard counter && nft add rule inet netd guard counter");
+	n2 = nft_open();
+	install(n2, s);
+	after = sh_out("nft list table inet netd");
+	cr_expect_str_eq(after, before);
+	nft_free(n2);
+	free(after);
+	sh_ok("nft add rule inet netd postrouting counter");
 	n2 = nft_open();
 	install(n2, s);
 	after = sh_out("nft list table inet netd");
