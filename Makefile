@@ -17,7 +17,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 60
 
 PKG_CONFIG ?= pkg-config
-PKGS := libmnl libsystemd
+PKGS := libmnl libnftnl libsystemd
 
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
@@ -41,8 +41,8 @@ DEPS_FUZZ := clang libfuzzer-14-dev
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
-UNIT_TESTS := conf ifname state nlmsg reconcile link
-KERNEL_TESTS := nl netd reload heal burst churn
+UNIT_TESTS := conf ifname state nlmsg reconcile link forward
+KERNEL_TESTS := nl netd reload heal burst churn nft
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)
@@ -74,13 +74,14 @@ $(B)/%.o: %.c $(wildcard proto/*.h netd/*.h tests/*.h tests/fuzz/*.c)
 	$(say) CC $@
 	$(Q)$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Rebuilt from scratch, so that objects of removed sources do not linger in the archive.
 $(LIBPROTO): $(PROTO_OBJ)
 	$(say) AR $@
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBNETD): $(NETD_LIB_OBJ)
 	$(say) AR $@
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(NETD): $(B)/netd/main.o $(LIBNETD) $(LIBPROTO)
 	$(say) LD $@

@@ -20,6 +20,13 @@
 /* 1/yes/true/on and 0/no/false/off, case-insensitive. Returns 1, 0 or -EINVAL. */
 int conf_parse_bool(const char *s);
 
+/* Masquerade= values: bit 0 IPv4, bit 1 IPv6 (explicit "ipv4"/"ipv6"), bit 2 "every family
+ * with a LocalAddress" (a true bool). A false bool is 0. Returns the mask or -EINVAL. */
+#define CONF_MASQ_IPV4 1
+#define CONF_MASQ_IPV6 2
+#define CONF_MASQ_AUTO 4
+int conf_parse_masquerade(const char *s);
+
 /*
  * systemd time span: one or more "NUMBER[UNIT]" parts, optionally separated by spaces
  * ("2min 30s", "1h30min"); a bare number is seconds; "infinity" is CONF_USEC_INFINITY.

@@ -11,7 +11,7 @@
  * ForwardPort) take space-separated items and accumulate; DeviceAllow takes one "NODE [rwm]"
  * entry per assignment; an empty assignment empties the list.
  *
- * Defaults: PrivateNetwork, Ephemeral, EnableTun no; addresses, gateways and HostBridge unset;
+ * Defaults: PrivateNetwork, Ephemeral, EnableTun, Masquerade no; addresses, gateways and HostBridge unset;
  * lists empty; Directory /var/lib/containers/NAME; TimeoutStartSec 60 s; ForwardPort protocol
  * tcp, any host address, container ports = host ports.
  *
@@ -341,6 +341,46 @@ static int parse_forward_key(struct conf *c, unsigned line, const struct key_def
 	return foreach_word(value, forward_add_word, &ctx);
 }
 
+static int parse_masquerade_key(struct conf *c, unsigned line, const struct key_def *k,
+				const char *value, void *obj, void *field)
+{
+	struct conf_container *cont = obj;
+	int m = *value ? conf_parse_masquerade(value) : 0;
+
+	if (m < 0)
+		return conf_error(c, line,
+				  "invalid Masquerade \"%s\", expected yes, ipv4, ipv6 or no", value);
+	cont->masquerade4 = m & CONF_MASQ_IPV4;
+	cont->masquerade6 = m & CONF_MASQ_IPV6;
+	cont->masquerade_auto = m & CONF_MASQ_AUTO;
+	cont->masquerade_line = line;
+	return 0;
+}
+
+/* Masquerade= names source addresses: it needs the LocalAddress of each family it asks for.
+ * Checked here rather than in confcheck.c: it concerns one section only. */
+static int check_masquerade(struct conf *c, struct conf_container *cont)
+{
+	bool has4 = cont->veth.local_addr4.family, has6 = cont->veth.local_addr6.family;
+
+	if (cont->masquerade_auto) {
+		cont->masquerade4 = has4;
+		cont->masquerade6 = has6;
+		if (!has4 && !has6)
+			return conf_error(c, cont->masquerade_line,
+					  "Masquerade needs LocalAddress or LocalAddress6 in [Container %s]",
+					  cont->name);
+		return 0;
+	}
+	if (cont->masquerade4 && !has4)
+		return conf_error(c, cont->masquerade_line,
+				  "Masquerade=ipv4 needs LocalAddress in [Container %s]", cont->name);
+	if (cont->masquerade6 && !has6)
+		return conf_error(c, cont->masquerade_line,
+				  "Masquerade=ipv6 needs LocalAddress6 in [Container %s]", cont->name);
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 #define CO(field) offsetof(struct conf_container, field)
@@ -364,6 +404,7 @@ static const struct key_def keys[] = {
 	KEY("Gateway", parse_addr_key, CO(gateway4), NO, .family = AF_INET),
 	KEY("Gateway6", parse_addr_key, CO(gateway6), NO, .family = AF_INET6),
 	KEY("ForwardPort", parse_forward_key, CO(forwards), NO),
+	KEY("Masquerade", parse_masquerade_key, CO(masquerade4), NO),
 	KEY("Interface", parse_list_key, CO(interfaces), NO, .check = check_ifname),
 	KEY("MACVLAN", parse_list_key, CO(macvlans), NO, .check = check_ifname),
 	KEY("Directory", parse_path_key, CO(directory), NO),
@@ -590,6 +631,8 @@ int conf_finish(struct conf *c)
 		return c->n_errors > 0 ? -EINVAL : 0;
 	c->section_kind = SECTION_NONE;
 	r = conf_check(c);
+	for (size_t i = 0; r >= 0 && i < c->n_containers; i++)
+		r = check_masquerade(c, &c->containers[i]);
 	if (r >= 0)
 		r = sort_errors(c);
 	if (r < 0)

@@ -60,6 +60,11 @@ struct conf_container {
 	size_t n_forwards;
 	struct conf_extra **extras; /* owned array of borrowed pointers into conf->extras */
 	size_t n_extras;
+	/* Masquerade=: after conf_finish() the families actually masqueraded (yes: those with a
+	 * LocalAddress); before it, what the key asked for. */
+	bool masquerade4, masquerade6;
+	bool masquerade_auto; /* yes/true/1/on: every family with a LocalAddress */
+	unsigned masquerade_line;
 
 	/* spawn-only keys */
 	char **interfaces, **macvlans; /* owned NULL-terminated string lists */

@@ -21,6 +21,20 @@ int conf_parse_bool(const char *s)
 	return -EINVAL;
 }
 
+int conf_parse_masquerade(const char *s)
+{
+	int r;
+
+	if (strcasecmp(s, "ipv4") == 0)
+		return CONF_MASQ_IPV4;
+	if (strcasecmp(s, "ipv6") == 0)
+		return CONF_MASQ_IPV6;
+	r = conf_parse_bool(s);
+	if (r < 0)
+		return r;
+	return r ? CONF_MASQ_AUTO : 0;
+}
+
 static const struct {
 	const char *suffix;
 	uint64_t usec;

@@ -234,6 +234,28 @@ static void check_nothing(const struct conf *c)
 	cr_expect_eq(c->n_extras, 0);
 }
 
+/* Masquerade=: yes takes the families that have a LocalAddress; later assignments win. */
+static void check_masquerade(const struct conf *c)
+{
+	static const struct {
+		const char *name;
+		bool m4, m6;
+	} want[] = {
+		{ "both", true, true },  { "only4", true, false }, { "yes4", true, false },
+		{ "yes6", false, true }, { "v6", false, true },    { "off", false, false },
+		{ "reset", false, false }, { "dflt", false, false },
+	};
+
+	cr_assert_eq(c->n_containers, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct conf_container *ct = conf_find_container(c, want[i].name);
+
+		cr_assert_not_null(ct, "container %s", want[i].name);
+		cr_expect_eq(ct->masquerade4, want[i].m4, "container %s: masquerade4", want[i].name);
+		cr_expect_eq(ct->masquerade6, want[i].m6, "container %s: masquerade6", want[i].name);
+	}
+}
+
 Test(conf, good_inputs)
 {
 	static const struct {
@@ -249,6 +271,16 @@ Test(conf, good_inputs)
 		  "[Container web]\nHostBridge=br0\nLocalAddress=10.1.0.5/24\nGateway=10.1.0.1\n"
 		  "LocalAddress6=fd01::5/64\nGateway6=fd01::1\n",
 		  check_bridge_mode },
+		{ "masquerade",
+		  "[Container both]\nLocalAddress=10.0.0.2\nLocalAddress6=fd00::2\nMasquerade=yes\n"
+		  "[Container only4]\nMasquerade=ipv4\nLocalAddress=10.0.0.3\nLocalAddress6=fd00::3\n"
+		  "[Container yes4]\nMasquerade=true\nLocalAddress=10.0.0.4\n"
+		  "[Container yes6]\nMasquerade=1\nLocalAddress6=fd00::5\n"
+		  "[Container v6]\nMasquerade=IPv6\nLocalAddress6=fd00::6\n"
+		  "[Container off]\nMasquerade=off\nLocalAddress=10.0.0.7\n"
+		  "[Container reset]\nMasquerade=yes\nMasquerade=\nLocalAddress=10.0.0.8\n"
+		  "[Container dflt]\nLocalAddress=10.0.0.9\n",
+		  check_masquerade },
 		{ "forwards",
 		  "[Container web]\nLocalAddress=10.0.0.2\nLocalAddress6=fd00::2\n"
 		  "ForwardPort=8080:80 udp:53\n"
@@ -326,6 +358,19 @@ Test(conf, bad_inputs)
 		{ "keys are case-sensitive", "[Container web]\nprivatenetwork=yes\n",
 		  { "t.conf:2: unknown key \"privatenetwork\" in [Container web]" } },
 		{ "unknown section", "[Bogus]\n", { "t.conf:1: unknown section \"[Bogus]\"" } },
+		{ "masquerade bad values",
+		  "[Container web]\nLocalAddress=10.0.0.2\nMasquerade=ipv5\nMasquerade=both\n"
+		  "Masquerade=yes ipv6\n",
+		  { "t.conf:3: invalid Masquerade \"ipv5\", expected yes, ipv4, ipv6 or no",
+		    "t.conf:4: invalid Masquerade \"both\", expected yes, ipv4, ipv6 or no",
+		    "t.conf:5: invalid Masquerade \"yes ipv6\", expected yes, ipv4, ipv6 or no" } },
+		{ "masquerade of a family without LocalAddress",
+		  "[Container a]\nLocalAddress6=fd00::2\nMasquerade=ipv4\n"
+		  "[Container b]\nMasquerade=ipv6\nLocalAddress=10.0.0.3\n"
+		  "[Container c]\nPrivateNetwork=yes\nMasquerade=yes\n",
+		  { "t.conf:3: Masquerade=ipv4 needs LocalAddress in [Container a]",
+		    "t.conf:5: Masquerade=ipv6 needs LocalAddress6 in [Container b]",
+		    "t.conf:9: Masquerade needs LocalAddress or LocalAddress6 in [Container c]" } },
 		{ "unknown section with name", "[Service web]\n",
 		  { "t.conf:1: unknown section \"[Service web]\"" } },
 		{ "keys of a bad section are skipped, parsing goes on",

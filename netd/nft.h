@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The nftables executor: netd's one table ("inet netd"), its fixed chains and rules, and the
+ * forwards, hairpin and masquerade sources as elements of its maps and sets. Every change is
+ * one nfnetlink batch built with libnftnl and sent over a NETLINK_NETFILTER socket; every
+ * message of it is ACKed and checked. Also the sysctls forwarding needs.
+ *
+ * Nothing here logs: errors come back as a negative errno with the kernel's extended-ACK text
+ * in struct nl_err, for the caller to log. Everything works in the network namespace the
+ * calling thread was in when nft_new() (socket) or the sysctl helper (open of /proc/sys) ran.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forward.h"
+#include "nftbatch.h"
+#include "nl.h"
+#include "util.h"
+
+
+struct nft;
+
+/*
+ * Open the NETLINK_NETFILTER socket. Nothing is read or sent: the first nft_sync() adopts
+ * (or creates) the table. Returns 0 or -errno; *ret is owned by the caller (nft_free()).
+ */
+int nft_new(struct nft **ret) _must_check_;
+/* Close the socket. The table stays: forwarding goes on without netd. Accepts NULL. */
+struct nft *nft_free(struct nft *n);
+
+/*
+ * Make the table carry exactly desired (borrowed for the call) in one batch:
+ * - first call, or after nft_invalidate() or a failure: the table is read (chains, rules by
+ *   their comments, set types, every element); when its layout is netd's, only the element
+ *   difference is sent (nothing at all when the kernel already holds desired); otherwise
+ *   (absent, foreign or older layout) one batch replaces the whole table atomically;
+ * - later calls: only the difference against what the last successful sync installed. When
+ *   the kernel answers -ENOENT or -EEXIST (the table was flushed or deleted, an element was
+ *   added or removed by someone else), the table is read again and the sync redone once.
+ * Returns the number of element changes sent (0: nothing to do), or a negative errno with
+ * *reterr (when not NULL) holding the kernel's code and extack text (msg names the failing
+ * message type when the kernel gave no text). A failed batch changed nothing (nftables
+ * transactions are all or nothing) and the next call starts by reading the table again.
+ */
+int nft_sync(struct nft *n, const struct forward_set *desired, struct nl_err *reterr)
+	_must_check_;
+
+/* Forget what was installed: the next nft_sync() reads the table first (SIGHUP). */
+void nft_invalidate(struct nft *n);
+
+/* Delete netd's table (tests, uninstall). Returns 0 (also when there was none) or -errno. */
+int nft_delete_table(struct nft *n, struct nl_err *reterr) _must_check_;
+
+/* Bits of nft_forwarding_enable()'s result. */
+#define NFT_FORWARDING_IPV4 1
+#define NFT_FORWARDING_IPV6 2
+
+/*
+ * Turn on net.ipv4.ip_forward (ipv4) and net.ipv6.conf.all.forwarding (ipv6) in the caller's
+ * network namespace; never turns them off. Returns a mask of NFT_FORWARDING_* that were off
+ * and are now on (0: nothing changed), or -errno.
+ */
+int nft_forwarding_enable(bool ipv4, bool ipv6) _must_check_;
+
+/*
+ * net.ipv4.conf.IFNAME.route_localnet=1 on a container's host-side link, so a forward reached
+ * through 127.0.0.1 can be routed to the container and its answers back (the table drops any
+ * packet with a 127.0.0.0/8 source or destination that arrives on another link than lo, which
+ * route_localnet alone would let in). Returns 1 when it was off, 0 when already on, -ENOENT
+ * when the link is gone, -EINVAL for a bad name, or -errno.
+ */
+int nft_localnet_enable(const char *ifname) _must_check_;

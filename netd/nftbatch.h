@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * netd's nftables table as data: its layout (sets, maps, chains, rules), forward elements
+ * encoded as the kernel holds them, and the nfnetlink batches that create the table or change
+ * its elements. No I/O: nft.c sends these batches; tests inspect them.
+ */
+#pragma once
+
+#include <libnftnl/udata.h>
+#include <net/if.h>
+
+#include "forward.h"
+
+/* The table netd owns (family inet). */
+#define NFT_TABLE "netd"
+
+struct nft_batch;
+
+/* nftables datatype ids (nftables include/datatype.h); concatenations shift by 6 bits. */
+#define TYPE_IPADDR 7
+#define TYPE_IP6ADDR 8
+#define TYPE_INET_PROTOCOL 12
+#define TYPE_INET_SERVICE 13
+#define TYPE_IFNAME 41
+#define CONCAT2(a, b) (((a) << 6) | (b))
+#define CONCAT3(a, b, c) ((((a) << 6 | (b)) << 6) | (c))
+
+enum {
+	SET_CT4,
+	SET_CT6,
+	SET_MASQ4,
+	SET_MASQ6,
+	SET_MASQOWN4,
+	SET_MASQOWN6,
+	SET_FWD4,
+	SET_FWD6,
+	SET_FWD4A,
+	SET_FWD6A,
+	_SET_MAX,
+};
+
+struct set_def {
+	const char *name;
+	uint32_t key_type, key_len, data_type, data_len; /* data_len 0: a set, not a map */
+};
+
+enum { CH_GUARD, CH_PREROUTING, CH_OUTPUT, CH_PORTFWD, CH_POSTROUTING, _CH_MAX };
+
+struct chain_def {
+	const char *name, *type; /* type NULL: a regular chain */
+	uint32_t hook;
+	int32_t prio;
+};
+
+extern const struct set_def nftbatch_sets[_SET_MAX];
+extern const struct chain_def nftbatch_chains[_CH_MAX];
+
+/* An element as the kernel holds it: key and data bytes of one set; unused bytes are 0. */
+struct raw_elem {
+	uint8_t key[32];
+	uint8_t data[20];
+};
+
+struct raw_set {
+	struct raw_elem *e; /* owned array */
+	size_t n, allocated;
+};
+
+/* Elements per nftables set, each sorted by key bytes. */
+struct raw {
+	struct raw_set s[_SET_MAX];
+};
+
+void nftbatch_raw_done(struct raw *r);
+/* A zeroed slot at the end, or NULL on ENOMEM. */
+struct raw_elem *nftbatch_raw_push(struct raw_set *s);
+/* Key order (qsort comparator on struct raw_elem). */
+int nftbatch_raw_cmp(const void *a, const void *b);
+void nftbatch_raw_sort(struct raw *r);
+/* Regroup a forward set (NULL: empty) into elements. Returns 0 or -ENOMEM; *ret owned. */
+int nftbatch_encode(const struct forward_set *f, struct raw *ret) _must_check_;
+
+/* The batches of nftbatch_full() and nftbatch_diff() from element sets. 0 or -ENOMEM. */
+int nftbatch_full_raw(const struct raw *desired, uint32_t seq, struct nft_batch *ret)
+	_must_check_;
+int nftbatch_diff_raw(const struct raw *from, const struct raw *to, uint32_t seq,
+		       struct nft_batch *ret) _must_check_;
+
+/* Add the table (so that the delete cannot fail) and delete it. 0 or -ENOMEM. */
+int nftbatch_delete(uint32_t seq, struct nft_batch *ret) _must_check_;
+
+/* Rule i (0 .. nftbatch_rule_count()): its chain, and its comment TLV (owned by the caller). */
+const char *nftbatch_rule_chain(size_t i);
+int nftbatch_rule_udata(size_t i, struct nftnl_udata_buf **ret) _must_check_;
+
+/*
+ * A batch, built without I/O (nft_sync() uses the same builders; tests inspect them):
+ * BATCH_BEGIN, messages with consecutive sequence numbers from seq, BATCH_END.
+ */
+struct nft_batch {
+	char *buf; /* owned */
+	size_t len, allocated;
+	uint32_t seq_first;   /* sequence number of BATCH_BEGIN */
+	uint32_t seq_next;    /* one past BATCH_END */
+	unsigned n_acks;      /* messages that carry NLM_F_ACK: the replies to expect */
+	uint16_t *types;      /* owned: message type by seq - seq_first, for error texts */
+	size_t n_elements;    /* element adds + deletes in it */
+};
+void nftbatch_done(struct nft_batch *b);
+
+/*
+ * Batch that (re)creates the whole table with desired's elements in one transaction:
+ * add table (so the delete cannot fail), delete table, then table, sets, chains, rules and
+ * elements. Returns 0 or -ENOMEM; on success *ret is filled (free with nftbatch_done()).
+ */
+int nftbatch_full(const struct forward_set *desired, uint32_t seq, struct nft_batch *ret)
+	_must_check_;
+
+/*
+ * Batch of element deletes, then adds, that turns from into to; unchanged elements are not
+ * in it. ret->n_acks == 0 when there is nothing to change. Returns 0 or -ENOMEM.
+ */
+int nftbatch_diff(const struct forward_set *from, const struct forward_set *to, uint32_t seq,
+		   struct nft_batch *ret) _must_check_;
+
+/* Number of rules of the table: constant, whatever the number of forwards. */
+size_t nftbatch_rule_count(void);
