@@ -52,7 +52,7 @@ LIBNETD := $(B)/netd/libnetd.a
 NETD := $(B)/netd/netd
 TEST_BINS := $(TESTS:%=$(B)/tests/test-%)
 SANDBOX_OBJ := $(B)/tests/sandbox.o
-HARNESS_OBJ := $(B)/tests/harness.o $(B)/tests/query.o $(SANDBOX_OBJ)
+HARNESS_OBJ := $(B)/tests/harness.o $(B)/tests/query.o $(B)/tests/traffic.o $(SANDBOX_OBJ)
 BENCH := $(if $(filter 1,$(SANITIZE)),build/san,build)/bench/bench
 
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))

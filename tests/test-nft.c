@@ -6,16 +6,11 @@
  * ve-ct2) and an "outside" namespace on veo; nft.c called directly; real TCP and UDP traffic
  * through sockets created in each namespace; `nft -j list ruleset` for the layout.
  */
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "conf.h"
@@ -23,6 +18,7 @@
 #include "harness.h"
 #include "nftbatch.h"
 #include "nft.h"
+#include "traffic.h"
 
 static struct forward_set *plan(const char *text)
 {
@@ -196,13 +192,12 @@ Test(nft, big_batch_is_chunked)
 
 TestSuite(nft_kernel, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 120);
 
-/* Host = the sandbox; ct, ct2 containers; out an outside host on 192.168.7.0/24. */
+/* Host = the sandbox; ct, ct2 containers; the outside host of traffic.h on 192.168.7.0/24. */
 static void topology(void)
 {
-	sh_ok("ip netns add ct && ip netns add ct2 && ip netns add out");
+	sh_ok("ip netns add ct && ip netns add ct2");
 	sh_ok("ip link add ve-ct type veth peer name host0 netns ct && "
-	      "ip link add ve-ct2 type veth peer name host0 netns ct2 && "
-	      "ip link add veo type veth peer name eth0 netns out");
+	      "ip link add ve-ct2 type veth peer name host0 netns ct2");
 	sh_ok("ip addr add 10.0.0.1/32 dev ve-ct && ip -6 addr add fd00::1/128 dev ve-ct nodad && "
 	      "ip link set ve-ct up && ip route add 10.0.0.2/32 dev ve-ct && "
 	      "ip -6 route add fd00::2/128 dev ve-ct");
@@ -220,136 +215,8 @@ static void topology(void)
 		      "ip -n %s -6 route add %s/128 dev host0 && ip -n %s -6 route add default via %s",
 		      ns, ns, ns, l4, ns, l6, ns, h4, ns, h4, ns, h6, ns, h6);
 	}
-	sh_ok("ip addr add 192.168.7.1/24 dev veo && ip -6 addr add fd07::1/64 dev veo nodad && "
-	      "ip link set veo up && ip -n out link set lo up && ip -n out link set eth0 up && "
-	      "ip -n out addr add 192.168.7.2/24 dev eth0 && "
-	      "ip -n out -6 addr add fd07::2/64 dev eth0 nodad && "
-	      /* The outside can answer containers that are not masqueraded. */
-	      "ip -n out route add 10.0.0.0/8 via 192.168.7.1 && "
-	      "ip -n out -6 route add fd00::/15 via fd07::1");
+	outside_add();
 	cr_assert_geq(nft_forwarding_enable(true, true), 0);
-}
-
-/* A socket created in netns NAME (NULL: the host). Sockets stay in the namespace they were
- * created in, so the test process never has to live in another one. */
-static int ns_socket(const char *ns, int family, int type)
-{
-	char path[64];
-	int self, target, fd;
-
-	if (!ns)
-		return socket(family, type | SOCK_CLOEXEC, 0);
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	cr_assert(self >= 0 && target >= 0, "open netns %s", ns);
-	cr_assert_eq(setns(target, CLONE_NEWNET), 0, "setns %s", ns);
-	fd = socket(family, type | SOCK_CLOEXEC, 0);
-	cr_assert_eq(setns(self, CLONE_NEWNET), 0, "setns back");
-	close(self);
-	close(target);
-	cr_assert(fd >= 0);
-	return fd;
-}
-
-static socklen_t mkaddr(const char *addr, unsigned port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(addr, ':')) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		cr_assert_eq(inet_pton(AF_INET6, addr, &s6->sin6_addr), 1, "%s", addr);
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	cr_assert_eq(inet_pton(AF_INET, addr, &s4->sin_addr), 1, "%s", addr);
-	return sizeof(*s4);
-}
-
-static void peer_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf, len);
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, len);
-}
-
-/* A server: a listening TCP or bound UDP socket in ns on addr:port ("0.0.0.0", "::"). */
-static int server(const char *ns, bool udp, const char *addr, unsigned port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = mkaddr(addr, port, &ss);
-	int fd = ns_socket(ns, ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM), one = 1;
-
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&ss, sl), 0, "bind %s:%u: %s", addr, port,
-		     strerror(errno));
-	if (!udp)
-		cr_assert_eq(listen(fd, 16), 0);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
-}
-
-static bool wait_in(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, ms) == 1;
-}
-
-/*
- * Connect from ns (NULL: host) to addr:port over TCP or UDP and see whether srv (a server()
- * socket) gets it. The answer goes back the way it came (through the NAT). Returns true when
- * the exchange completed; *seen gets the source address the server saw.
- */
-static bool reach(const char *ns, bool udp, const char *addr, unsigned port, int srv, char *seen,
-		  size_t seenlen)
-{
-	struct sockaddr_storage ss, peer;
-	socklen_t sl = mkaddr(addr, port, &ss), pl = sizeof(peer);
-	int fd = ns_socket(ns, ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM);
-	bool ok = false;
-	char buf[64];
-	int conn = -1;
-
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
-		goto out;
-	if (udp) {
-		if (send(fd, "ping", 4, 0) != 4 || !wait_in(srv, 1000))
-			goto out;
-		if (recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &pl) != 4)
-			goto out;
-		if (sendto(srv, "pong", 4, 0, (struct sockaddr *)&peer, pl) != 4)
-			goto out;
-	} else {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int err = 0;
-		socklen_t el = sizeof(err);
-
-		if (poll(&p, 1, 3000) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) || err)
-			goto out;
-		if (!wait_in(srv, 1000))
-			goto out;
-		conn = accept(srv, (struct sockaddr *)&peer, &pl);
-		if (conn < 0 || write(conn, "pong", 4) != 4)
-			goto out;
-	}
-	ok = wait_in(fd, 2000) && recv(fd, buf, sizeof(buf), 0) == 4 && !memcmp(buf, "pong", 4);
-	if (ok && seen)
-		peer_text(&peer, seen, seenlen);
-out:
-	if (conn >= 0)
-		close(conn);
-	close(fd);
-	return ok;
 }
 
 static void install(struct nft *n, const struct forward_set *s)
@@ -374,24 +241,6 @@ static struct nft *nft_open(void)
 	"ForwardPort=8080:80 udp:5353:53 7000-7002:7100-7102 192.168.7.1:9090:80\n"            \
 	"[Container ct2]\nPrivateNetwork=yes\nHostAddress=10.0.1.1\nLocalAddress=10.0.1.2\n"    \
 	"HostAddress6=fd01::1\nLocalAddress6=fd01::2\nForwardPort=8081:80\n"
-
-static void expect_reach(const char *from, bool udp, const char *addr, unsigned port, int srv,
-			 const char *want_src)
-{
-	char seen[64] = "";
-
-	cr_expect(reach(from, udp, addr, port, srv, seen, sizeof(seen)), "%s -> %s %s:%u: no answer",
-		  from ? from : "host", udp ? "udp" : "tcp", addr, port);
-	if (want_src && *seen)
-		cr_expect_str_eq(seen, want_src, "%s -> %s:%u: source seen by the server", from ? from : "host",
-				 addr, port);
-}
-
-static void expect_no_reach(const char *from, bool udp, const char *addr, unsigned port, int srv)
-{
-	cr_expect(!reach(from, udp, addr, port, srv, NULL, 0), "%s -> %s %s:%u: reached, must not",
-		  from ? from : "host", udp ? "udp" : "tcp", addr, port);
-}
 
 Test(nft_kernel, forwards_carry_real_traffic)
 {
