@@ -42,7 +42,7 @@ PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
 UNIT_TESTS := conf ifname state nlmsg reconcile link forward
-KERNEL_TESTS := nl netd reload heal burst churn nft
+KERNEL_TESTS := nl netd reload heal burst churn nft fwd
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)

@@ -122,63 +122,103 @@ static bool wait_in(int fd, int ms)
 	return poll(&p, 1, ms) == 1;
 }
 
-/* The server's half: take the request off srv and answer it. */
-static enum reach_result serve(int srv, bool udp, struct sockaddr_storage *peer)
+/*
+ * The server's half: find this exchange's request (token) on srv and answer it. What earlier
+ * exchanges left behind (a connection never accepted, a datagram never read) is taken off
+ * and dropped on the way.
+ */
+static enum reach_result serve(int srv, bool udp, const char *token,
+			       struct sockaddr_storage *peer)
 {
-	socklen_t pl = sizeof(*peer);
+	unsigned long long deadline = now_usec() + REQUEST_MS * 1000ULL;
+	size_t len = strlen(token);
 	char buf[64];
-	int conn;
 
-	if (!wait_in(srv, REQUEST_MS))
-		return REACH_NONE;
-	if (udp) {
-		if (recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)peer, &pl) != 4)
-			return REACH_NONE;
-		if (sendto(srv, "pong", 4, 0, (struct sockaddr *)peer, pl) != 4)
-			cr_log_warn("the server could not answer: %s", strerror(errno));
-		return REACH_REQUEST;
+	while (wait_in(srv, remaining_ms(deadline))) {
+		socklen_t pl = sizeof(*peer);
+		ssize_t n;
+		int conn;
+
+		if (udp) {
+			n = recvfrom(srv, buf, sizeof(buf), 0, (struct sockaddr *)peer, &pl);
+			if (n != (ssize_t)len || memcmp(buf, token, len))
+				continue;
+			if (sendto(srv, "pong", 4, 0, (struct sockaddr *)peer, pl) != 4)
+				cr_log_warn("the server could not answer: %s", strerror(errno));
+			return REACH_REQUEST;
+		}
+		conn = accept4(srv, (struct sockaddr *)peer, &pl, SOCK_CLOEXEC);
+		if (conn < 0)
+			continue;
+		n = wait_in(conn, remaining_ms(deadline)) ? recv(conn, buf, sizeof(buf), 0) : -1;
+		if (n == (ssize_t)len && !memcmp(buf, token, len)) {
+			if (write(conn, "pong", 4) != 4)
+				cr_log_warn("the server could not answer: %s", strerror(errno));
+			close(conn);
+			return REACH_REQUEST;
+		}
+		close(conn);
 	}
-	conn = accept(srv, (struct sockaddr *)peer, &pl);
-	if (conn < 0)
-		return REACH_NONE;
-	if (write(conn, "pong", 4) != 4)
-		cr_log_warn("the server could not answer: %s", strerror(errno));
-	close(conn);
-	return REACH_REQUEST;
+	return REACH_NONE;
+}
+
+/* A non-blocking socket in ns connected (TCP: handshake completed) to addr:port; the socket
+ * error (ETIMEDOUT when nothing came back in time) in *ret_err and -1 otherwise. */
+static int dial(const char *ns, bool udp, const char *addr, unsigned port, int *ret_err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = mkaddr(addr, port, &ss);
+	int fd = ns_socket(ns, ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t el = sizeof(*ret_err);
+
+	*ret_err = 0;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
+		*ret_err = errno;
+	else if (!udp && poll(&p, 1, CONNECT_MS) != 1)
+		*ret_err = ETIMEDOUT;
+	else if (!udp && getsockopt(fd, SOL_SOCKET, SO_ERROR, ret_err, &el) < 0)
+		*ret_err = errno;
+	if (*ret_err) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int tcp_connect_error(const char *ns, const char *addr, unsigned port)
+{
+	int err, fd = dial(ns, false, addr, port, &err);
+
+	if (fd >= 0)
+		close(fd);
+	return err;
 }
 
 enum reach_result reach(const char *ns, bool udp, const char *addr, unsigned port, int srv,
 			char *seen, size_t seenlen)
 {
-	struct sockaddr_storage ss, peer;
-	socklen_t sl = mkaddr(addr, port, &ss);
-	int fd = ns_socket(ns, ss.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM);
-	enum reach_result r = REACH_NONE;
-	char buf[64];
+	static unsigned exchanges;
+	struct sockaddr_storage peer;
+	enum reach_result r;
+	char token[48], buf[64];
+	int err, fd = dial(ns, udp, addr, port, &err);
 
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
-		goto out;
-	if (udp) {
-		if (send(fd, "ping", 4, 0) != 4)
-			goto out;
-	} else {
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		int err = 0;
-		socklen_t el = sizeof(err);
-
-		/* A refused or unanswered handshake never put anything in srv's queue. */
-		if (poll(&p, 1, CONNECT_MS) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) ||
-		    err)
-			goto out;
+	/* A refused or unanswered handshake never put anything in srv's queue. */
+	if (fd < 0)
+		return REACH_NONE;
+	snprintf(token, sizeof(token), "ping %d.%u", (int)getpid(), ++exchanges);
+	if (send(fd, token, strlen(token), 0) != (ssize_t)strlen(token)) {
+		close(fd);
+		return REACH_NONE;
 	}
-	r = serve(srv, udp, &peer);
+	r = serve(srv, udp, token, &peer);
 	if (r == REACH_REQUEST && wait_in(fd, ANSWER_MS) && recv(fd, buf, sizeof(buf), 0) == 4 &&
 	    !memcmp(buf, "pong", 4))
 		r = REACH_ANSWERED;
 	if (r == REACH_ANSWERED && seen)
 		peer_text(&peer, seen, seenlen);
-out:
 	close(fd);
 	return r;
 }
@@ -186,7 +226,7 @@ out:
 static const char *result_text(enum reach_result r)
 {
 	switch (r) {
-	case REACH_NONE: return "the server saw nothing";
+	case REACH_NONE: return "the server never got the request";
 	case REACH_REQUEST: return "the server got the request, its answer did not come back";
 	case REACH_ANSWERED: return "answered";
 	}

@@ -35,19 +35,26 @@ int ns_socket(const char *ns, int family, int type);
 int server(const char *ns, bool udp, const char *addr, unsigned port);
 
 enum reach_result {
-	REACH_NONE,     /* the server saw nothing */
+	REACH_NONE,     /* the server never got the request */
 	REACH_REQUEST,  /* the server got the request (UDP) but its answer did not come back */
 	REACH_ANSWERED, /* the whole exchange completed */
 };
 
 /*
- * From ns (NULL: the caller's namespace) to addr:port over TCP or UDP: connect and send, see
- * whether srv (a server() socket) gets it, answer from srv and see whether the answer comes
- * back the way the request went (through the NAT). When the exchange completed, *seen (when
- * not NULL) gets the source address the server saw.
+ * From ns (NULL: the caller's namespace) to addr:port over TCP or UDP: connect and send a
+ * request that names this exchange, see whether srv (a server() socket) gets it, answer from
+ * srv and see whether the answer comes back the way the request went (through the NAT). What
+ * earlier exchanges left on srv is dropped, never taken for this one. When the exchange
+ * completed, *seen (when not NULL) gets the source address the server saw.
  */
 enum reach_result reach(const char *ns, bool udp, const char *addr, unsigned port, int srv,
 			char *seen, size_t seenlen);
+
+/*
+ * TCP connect from ns to addr:port: 0 when the handshake completed, else the socket error
+ * (ECONNREFUSED for a reset, ETIMEDOUT when nothing came back within the bound).
+ */
+int tcp_connect_error(const char *ns, const char *addr, unsigned port);
 
 /*
  * Expect the exchange to complete (and, when want_src is not NULL, the server to have seen
