@@ -38,6 +38,8 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->ns_error = old->ns_error;
 	ct->state = old->state;
 	ct->state_text = TAKE_PTR(old->state_text);
+	ct->forwarding = old->forwarding;
+	ct->localnet = old->localnet;
 }
 
 static int carry_runtime(struct engine *e, struct container *cts, const struct conf *next)
@@ -88,6 +90,10 @@ int reload_swap(struct engine *e, const struct conf *next)
 	e->claims.host = e->host;
 	e->conf = next;
 	e->generation++;
+	/* The forwards follow the new declaration; the table is read again first, so that a
+	 * reload also repairs what someone did to it. */
+	e->forwards_dirty = true;
+	nft_invalidate(e->nft);
 	e->counts = (struct container_counts){};
 	container_table_set_work(cts, next->n_containers, &e->work);
 	for (size_t i = 0; i < next->n_containers; i++)
