@@ -78,6 +78,47 @@ struct container *container_table_find(struct container *cts, const struct conf 
 	return cc ? &cts[cc - conf->containers] : NULL;
 }
 
+static bool veth_equal(const struct conf_veth *a, const struct conf_veth *b)
+{
+	return streq_ptr(a->host_bridge, b->host_bridge) && strcmp(a->ifname, b->ifname) == 0 &&
+	       streq_ptr(a->altname, b->altname) &&
+	       conf_addr_equal(&a->host_addr4, &b->host_addr4) &&
+	       conf_addr_equal(&a->host_addr6, &b->host_addr6) &&
+	       conf_addr_equal(&a->local_addr4, &b->local_addr4) &&
+	       conf_addr_equal(&a->local_addr6, &b->local_addr6);
+}
+
+bool container_same_links(const struct conf_container *a, const struct conf_container *b)
+{
+	if (a->private_network != b->private_network || !veth_equal(&a->veth, &b->veth) ||
+	    !conf_addr_equal(&a->gateway4, &b->gateway4) ||
+	    !conf_addr_equal(&a->gateway6, &b->gateway6) || a->n_extras != b->n_extras)
+		return false;
+	for (size_t i = 0; i < a->n_extras; i++)
+		if (!veth_equal(&a->extras[i]->veth, &b->extras[i]->veth))
+			return false;
+	return true;
+}
+
+static bool forward_equal(const struct conf_forward *a, const struct conf_forward *b)
+{
+	return a->protocol == b->protocol && conf_addr_equal(&a->host_addr, &b->host_addr) &&
+	       a->host_port == b->host_port && a->host_port_end == b->host_port_end &&
+	       a->container_port == b->container_port &&
+	       a->container_port_end == b->container_port_end;
+}
+
+bool container_same_forwards(const struct conf_container *a, const struct conf_container *b)
+{
+	if (a->n_forwards != b->n_forwards || a->masquerade4 != b->masquerade4 ||
+	    a->masquerade6 != b->masquerade6)
+		return false;
+	for (size_t i = 0; i < a->n_forwards; i++)
+		if (!forward_equal(&a->forwards[i], &b->forwards[i]))
+			return false;
+	return true;
+}
+
 bool container_has_links(const struct container *ct)
 {
 	for (size_t i = 0; i < ct->n_eps; i += 2)

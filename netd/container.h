@@ -53,6 +53,13 @@ void container_table_set_work(struct container *cts, size_t n, struct list_node 
 struct container *container_table_find(struct container *cts, const struct conf *conf,
 				       const char *name);
 
+/*
+ * Whether two declarations of a container ask the same of its links (addresses, bridges,
+ * names, gateways, extra veths), and the same of the nftables table (forwards, masquerade).
+ */
+bool container_same_links(const struct conf_container *a, const struct conf_container *b);
+bool container_same_forwards(const struct conf_container *a, const struct conf_container *b);
+
 /* Whether any host-side link of ct is bound. */
 bool container_has_links(const struct container *ct);
 /* The inside endpoint of a pair, from its host endpoint. */

@@ -210,17 +210,19 @@ static void retry_later(struct engine *e)
 		engine_schedule(e); /* no timer: retry at once rather than never */
 }
 
-/* Drop records of links a re-dump no longer finds, and look at every remaining one again. */
-static void refresh_records(struct nsview *v)
+/*
+ * After a re-dump: every record is planned again; in a container's view, records of links the
+ * dump no longer finds go (on the host, claim_rebind_host() unbinds those itself).
+ */
+static void refresh_records(struct engine *e, struct nsview *v)
 {
 	struct link_table *t = &v->links;
 
 	for (size_t i = t->n_links; i-- > 0;) {
 		struct link *l = t->links[i];
 
-		if (!nsview_cache_link(v, l->ifindex)) {
-			/* A host endpoint's binding is redone by claim_rebind_host() itself. */
-			if (l->claim && l->claim->inside)
+		if (v != e->host && !nsview_cache_link(v, l->ifindex)) {
+			if (l->claim)
 				l->claim->ifindex = 0;
 			link_table_remove(t, l->ifindex);
 		} else {
@@ -257,7 +259,7 @@ static void rebind_view(struct engine *e, struct nsview *v)
 {
 	int r = 0;
 
-	refresh_records(v);
+	refresh_records(e, v);
 	if (v == e->host)
 		rebind_host(e);
 	else if (v->ct)

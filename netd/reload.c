@@ -42,19 +42,43 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->localnet = old->localnet;
 }
 
+/*
+ * A container whose links are declared as before keeps its bindings and its records' state:
+ * nothing of it is planned or judged again (its verdict only when its forwards changed). The
+ * others forget theirs and are bound anew by the rebind that follows; so does a failed one,
+ * because any accepted reload tries a failed container again.
+ */
+static int carry_container(struct engine *e, struct container *old, struct container *ct)
+{
+	if (!ct || !ct->conf->private_network) {
+		claim_forget_host(e->host, old);
+		if (old->ns)
+			claim_forget_all(old->ns);
+		return drop_container(e, old);
+	}
+	if (container_same_links(old->conf, ct->conf) &&
+	    !(old->state_text && old->state == STATE_FAILED)) {
+		claim_carry(e->host, old, ct);
+		if (!container_same_forwards(old->conf, ct->conf))
+			container_mark(ct, false);
+	} else {
+		claim_forget_host(e->host, old);
+		if (old->ns)
+			claim_forget_all(old->ns);
+		container_mark(ct, true);
+	}
+	carry_one(ct, old);
+	return 0;
+}
+
 static int carry_runtime(struct engine *e, struct container *cts, const struct conf *next)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < e->n_containers; i++) {
 		struct container *old = &e->containers[i];
-		struct container *ct = container_table_find(cts, next, old->conf->name);
 
-		if (old->ns)
-			claim_forget_all(old->ns);
-		if (ct && ct->conf->private_network)
-			carry_one(ct, old);
-		else if (drop_container(e, old) < 0)
+		if (carry_container(e, old, container_table_find(cts, next, old->conf->name)) < 0)
 			r = -ENOMEM;
 	}
 	/* A container declared again before its orphaned namespace was let go takes it back. */
@@ -80,7 +104,7 @@ int reload_swap(struct engine *e, const struct conf *next)
 		container_table_free(cts, next->n_containers);
 		return r;
 	}
-	claim_forget_all(e->host);
+	container_table_set_work(cts, next->n_containers, &e->work);
 	r = carry_runtime(e, cts, next);
 	container_table_free(e->containers, e->n_containers);
 	claim_index_done(&e->claims);
@@ -95,7 +119,6 @@ int reload_swap(struct engine *e, const struct conf *next)
 	e->forwards_dirty = true;
 	nft_invalidate(e->nft);
 	e->counts = (struct container_counts){};
-	container_table_set_work(cts, next->n_containers, &e->work);
 	for (size_t i = 0; i < next->n_containers; i++)
 		container_count(&cts[i], &e->counts);
 	engine_rebind(e);
