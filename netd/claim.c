@@ -329,9 +329,35 @@ static void drop_vanished(struct claims *c)
 {
 	struct link_table *t = &c->host->links;
 
-	for (size_t i = t->n_links; i-- > 0;)
-		if (!nsview_cache_link(c->host, t->links[i]->ifindex))
-			link_table_remove(t, t->links[i]->ifindex);
+	for (size_t i = t->n_links; i-- > 0;) {
+		struct link *l = t->links[i];
+
+		if (nsview_cache_link(c->host, l->ifindex))
+			continue;
+		if (l->claim)
+			unbind(c, l->claim);
+		link_table_remove(t, l->ifindex);
+	}
+}
+
+/* One host link, bound anew: its endpoint now (ep, or none), against the one it served. */
+static int rebind_one(struct claims *c, const struct cache_link *cl, struct endpoint *ep)
+{
+	struct link *l = nsview_link(c->host, cl->link.ifindex);
+	struct endpoint *cur = l ? l->claim : NULL;
+
+	if (cur && cur == ep)
+		return 0; /* unchanged: a re-dump, or a reload that left it alone */
+	if (cur) {
+		/* Its name went to another declaration (or none) while events were lost. */
+		link_release(l);
+		unbind(c, cur);
+	} else if (l && l->state != LINK_STATE_UNMANAGED && !ep) {
+		link_release(l); /* its declaration went in a reload */
+	}
+	if (!ep || (ep->ifindex && ep->ifindex != cl->link.ifindex))
+		return 0; /* not claimed, or its endpoint is bound to an earlier link */
+	return bind_host(c, ep, cl);
 }
 
 int claim_rebind_host(struct claims *c)
@@ -339,33 +365,9 @@ int claim_rebind_host(struct claims *c)
 	struct cache *cache = rtnl_cache(c->host->rtnl);
 	int r = 0;
 
-	for (size_t i = 0; i < c->n_containers; i++)
-		for (size_t e = 0; e < c->containers[i].n_eps; e++)
-			c->containers[i].eps[e].ifindex = 0;
 	drop_vanished(c);
-	for (size_t i = 0; i < cache->n_links && r >= 0; i++) {
-		struct cache_link *cl = cache->links[i];
-		struct endpoint *ep = claim_lookup(c, &cl->link);
-		struct link *l = nsview_link(c->host, cl->link.ifindex);
-
-		if (ep && !ep->ifindex) {
-			ep->ifindex = cl->link.ifindex;
-			r = claim(c->host, cl->link.ifindex, cl->link.name, ep);
-			if (r >= 0)
-				link_mark_dirty(nsview_link(c->host, cl->link.ifindex));
-		} else if (l) {
-			link_release(l);
-		}
-	}
-	for (size_t i = 0; i < c->n_containers; i++) {
-		struct container *ct = &c->containers[i];
-
-		if (container_has_links(ct))
-			container_mark(ct, true);
-		else
-			ct->unmanaged = false;
-		container_mark(ct, false);
-	}
+	for (size_t i = 0; i < cache->n_links && r >= 0; i++)
+		r = rebind_one(c, cache->links[i], claim_lookup(c, &cache->links[i]->link));
 	return r;
 }
 
@@ -379,4 +381,27 @@ void claim_forget_all(struct nsview *ns)
 {
 	for (size_t i = 0; i < ns->links.n_links; i++)
 		link_forget_claim(ns->links.links[i]);
+}
+
+void claim_carry(struct nsview *host, struct container *old, struct container *ct)
+{
+	for (size_t i = 0; i < old->n_eps && i < ct->n_eps; i++) {
+		struct endpoint *ep = &old->eps[i];
+		struct nsview *v = ep->inside ? old->ns : host;
+		struct link *l = v ? nsview_link(v, ep->ifindex) : NULL;
+
+		ct->eps[i].ifindex = ep->ifindex;
+		if (l && l->claim == ep)
+			link_move_claim(l, &ct->eps[i]);
+	}
+}
+
+void claim_forget_host(struct nsview *host, struct container *old)
+{
+	for (size_t i = 0; i < old->n_eps; i += 2) {
+		struct link *l = nsview_link(host, old->eps[i].ifindex);
+
+		if (l && l->claim == &old->eps[i])
+			link_forget_claim(l);
+	}
 }

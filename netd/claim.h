@@ -43,8 +43,9 @@ int claim_inside_changed(struct container *ct, const struct cache_link *cl);
 void claim_inside_removed(struct container *ct, const struct cache_link *cl);
 
 /*
- * Bind every host link anew (after the first dump, a re-dump, a reload): links that no
- * endpoint claims any more are released. Returns 0 or -ENOMEM.
+ * Bind every host link anew (after the first dump, a re-dump, a reload): bindings that still
+ * hold are left alone, links that no endpoint claims any more are released, endpoints that
+ * lost or found a link have their containers marked. Returns 0 or -ENOMEM.
  */
 int claim_rebind_host(struct claims *c) _must_check_;
 /* Bind the container side of ct's bound pairs anew in ct->ns (after attaching, a re-dump, a
@@ -55,6 +56,14 @@ int claim_rebind_inside(struct claims *c, struct container *ct) _must_check_;
 void claim_release_all(struct nsview *ns);
 /* The endpoints are about to be freed (reload): records forget them until the rebind. */
 void claim_forget_all(struct nsview *ns);
+
+/*
+ * A reload replaced old by ct, with the same declaration of its links: ct takes over old's
+ * bindings (its endpoints' links, and the records that point at them) as they are.
+ */
+void claim_carry(struct nsview *host, struct container *old, struct container *ct);
+/* old leaves (dropped or changed in a reload): the host records that serve it forget it. */
+void claim_forget_host(struct nsview *host, struct container *old);
 
 /* ct's namespace went (or now names another one): forget its side of every pair. */
 void claim_detach_inside(struct container *ct);

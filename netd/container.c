@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "container.h"
+#include "forward.h"
 #include "log.h"
 #include "nsview.h"
 
@@ -75,6 +76,47 @@ struct container *container_table_find(struct container *cts, const struct conf 
 	const struct conf_container *cc = conf_find_container(conf, name);
 
 	return cc ? &cts[cc - conf->containers] : NULL;
+}
+
+static bool veth_equal(const struct conf_veth *a, const struct conf_veth *b)
+{
+	return streq_ptr(a->host_bridge, b->host_bridge) && strcmp(a->ifname, b->ifname) == 0 &&
+	       streq_ptr(a->altname, b->altname) &&
+	       conf_addr_equal(&a->host_addr4, &b->host_addr4) &&
+	       conf_addr_equal(&a->host_addr6, &b->host_addr6) &&
+	       conf_addr_equal(&a->local_addr4, &b->local_addr4) &&
+	       conf_addr_equal(&a->local_addr6, &b->local_addr6);
+}
+
+bool container_same_links(const struct conf_container *a, const struct conf_container *b)
+{
+	if (a->private_network != b->private_network || !veth_equal(&a->veth, &b->veth) ||
+	    !conf_addr_equal(&a->gateway4, &b->gateway4) ||
+	    !conf_addr_equal(&a->gateway6, &b->gateway6) || a->n_extras != b->n_extras)
+		return false;
+	for (size_t i = 0; i < a->n_extras; i++)
+		if (!veth_equal(&a->extras[i]->veth, &b->extras[i]->veth))
+			return false;
+	return true;
+}
+
+static bool forward_equal(const struct conf_forward *a, const struct conf_forward *b)
+{
+	return a->protocol == b->protocol && conf_addr_equal(&a->host_addr, &b->host_addr) &&
+	       a->host_port == b->host_port && a->host_port_end == b->host_port_end &&
+	       a->container_port == b->container_port &&
+	       a->container_port_end == b->container_port_end;
+}
+
+bool container_same_forwards(const struct conf_container *a, const struct conf_container *b)
+{
+	if (a->n_forwards != b->n_forwards || a->masquerade4 != b->masquerade4 ||
+	    a->masquerade6 != b->masquerade6)
+		return false;
+	for (size_t i = 0; i < a->n_forwards; i++)
+		if (!forward_equal(&a->forwards[i], &b->forwards[i]))
+			return false;
+	return true;
 }
 
 bool container_has_links(const struct container *ct)
@@ -174,9 +216,9 @@ static const char *host_ifname(const struct container *ct, struct nsview *host)
 	return cl ? cl->link.name : ct->conf->veth.ifname;
 }
 
-/* netns must hold PATH_MAX bytes; sf borrows from ct, v and netns. */
+/* netns must hold PATH_MAX bytes; sf borrows from ct, v, netns and extra. */
 static void describe(const struct container *ct, struct nsview *host, const struct verdict *v,
-		     char *netns, struct state_file *sf)
+		     char *netns, char **extra, struct state_file *sf)
 {
 	if (ct->unmanaged)
 		(void)snprintf(netns, PATH_MAX, "unmanaged");
@@ -187,7 +229,39 @@ static void describe(const struct container *ct, struct nsview *host, const stru
 		.ifname = (char *)host_ifname(ct, host),
 		.netns = netns,
 		.error = (char *)v->error,
+		.extra = extra[0] ? extra : NULL,
 	};
+}
+
+bool container_has_forwards(const struct container *ct)
+{
+	const struct conf_container *cc = ct->conf;
+
+	return cc->n_forwards > 0 || cc->masquerade4 || cc->masquerade6;
+}
+
+const char *container_forward_link(const struct container *ct, struct nsview *host)
+{
+	const struct cache_link *cl = nsview_cache_link(host, ct->eps[0].ifindex);
+
+	if (ct->conf->veth.host_bridge)
+		return ct->conf->veth.host_bridge;
+	return cl ? cl->link.name : NULL;
+}
+
+/* "FORWARDS=..." (malloc'ed) when ct declares forwards, else NULL. Returns 0 or -ENOMEM. */
+static int forwards_line(const struct container *ct, char **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!ct->conf->n_forwards)
+		return 0;
+	r = forward_state_text(ct->conf, &text);
+	if (r < 0)
+		return r;
+	return asprintf(ret, "FORWARDS=%s", text) < 0 ? -ENOMEM : 0;
 }
 
 static void counts_add(struct container_counts *to, const struct container_counts *c, int sign)
@@ -232,29 +306,49 @@ void container_remove_state(struct container *ct, const char *state_dir,
 	ct->state_text = NULL;
 }
 
-void container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
-			    struct container_counts *counts)
+/* Forwards go in once the container is configured and stay until its links are gone. */
+static int set_forwarding(struct container *ct, bool on)
+{
+	if (ct->forwarding == on)
+		return 0;
+	ct->forwarding = on;
+	if (!on)
+		ct->localnet = false;
+	return container_has_forwards(ct) ? 1 : 0;
+}
+
+int container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
+			   struct container_counts *counts)
 {
 	struct verdict v = { .state = STATE_CONFIGURED };
-	_cleanup_free_ char *text = NULL;
-	char netns[PATH_MAX];
+	_cleanup_free_ char *text = NULL, *fwd = NULL;
+	char netns[PATH_MAX], *extra[2] = {};
 	struct state_file sf;
-	int r;
+	int changed, r;
 
 	if (!container_has_links(ct) || !ct->conf->private_network) {
 		container_remove_state(ct, state_dir, counts);
-		return;
+		return set_forwarding(ct, false);
 	}
 	for (size_t i = 0; i < ct->n_eps; i += 2)
 		judge_pair(ct, host, &ct->eps[i], &v);
-	describe(ct, host, &v, netns, &sf);
+	changed = v.state == STATE_CONFIGURED ? set_forwarding(ct, true) : 0;
+	if (ct->forward_error && v.state != STATE_FAILED) {
+		v.state = STATE_FAILED;
+		v.error = ct->forward_error;
+	}
+	r = forwards_line(ct, &fwd);
+	if (r < 0)
+		return changed;
+	extra[0] = fwd;
+	describe(ct, host, &v, netns, extra, &sf);
 	r = state_file_format(&sf, &text);
 	if (r < 0 || streq_ptr(text, ct->state_text))
-		return;
+		return changed;
 	r = state_file_write(state_dir, ct->conf->name, &sf);
 	if (r < 0) {
 		log_warning_errno(r, "%s: failed to write state file, ignoring", ct->conf->name);
-		return;
+		return changed;
 	}
 	if (v.state != ct->state || !ct->state_text)
 		log_info("%s: %s%s%s", ct->conf->name, state_kind_to_string(v.state),
@@ -264,6 +358,7 @@ void container_update_state(struct container *ct, struct nsview *host, const cha
 	free(ct->state_text);
 	ct->state_text = TAKE_PTR(text);
 	container_count(ct, counts);
+	return changed;
 }
 
 static bool state_file_wanted(struct container *cts, const struct conf *conf, const char *name)

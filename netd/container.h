@@ -30,6 +30,11 @@ struct container {
 	char *state_text;   /* owned: the state file's current content, NULL when there is none */
 	enum state_kind state; /* meaningful while state_text != NULL */
 	struct container_counts counted; /* what it adds to the engine's counts */
+	/* Its forwards and masquerade are installed: set when it is first configured after its
+	 * links appeared, cleared when its links are gone. */
+	bool forwarding;
+	bool localnet;             /* route_localnet is on on its host link */
+	const char *forward_error; /* borrowed (the engine's): installing its forwards failed */
 	struct list_node work_node;  /* linked while on the work list (attach, verdict) */
 	struct list_node *work_list; /* borrowed: the engine's */
 };
@@ -48,6 +53,13 @@ void container_table_set_work(struct container *cts, size_t n, struct list_node 
 struct container *container_table_find(struct container *cts, const struct conf *conf,
 				       const char *name);
 
+/*
+ * Whether two declarations of a container ask the same of its links (addresses, bridges,
+ * names, gateways, extra veths), and the same of the nftables table (forwards, masquerade).
+ */
+bool container_same_links(const struct conf_container *a, const struct conf_container *b);
+bool container_same_forwards(const struct conf_container *a, const struct conf_container *b);
+
 /* Whether any host-side link of ct is bound. */
 bool container_has_links(const struct container *ct);
 /* The inside endpoint of a pair, from its host endpoint. */
@@ -61,9 +73,17 @@ void container_take(struct container *ct);
 /*
  * Recompute ct's state from its links (host view host, its own view ct->ns); write its state
  * file in state_dir when it changed, remove it when ct has no links; keep counts up to date.
+ * Returns 1 when ct->forwarding changed (its forwards must be installed or removed), else 0.
  */
-void container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
-			    struct container_counts *counts);
+int container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
+			   struct container_counts *counts);
+
+/* Whether ct declares anything for the nftables table (forwards, masquerade). */
+bool container_has_forwards(const struct container *ct);
+
+/* The host-side link a forward's traffic to ct leaves through: its bridge in bridge mode,
+ * else the main host link's actual name; NULL when it has none. Borrowed. */
+const char *container_forward_link(const struct container *ct, struct nsview *host);
 
 /* Remove the state file, if any (ct's share of counts goes with it). */
 void container_remove_state(struct container *ct, const char *state_dir,

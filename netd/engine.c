@@ -9,6 +9,7 @@
 #include "defer.h"
 #include "desired.h"
 #include "engine.h"
+#include "forward.h"
 #include "log.h"
 
 /* ---- events: handlers called by the rtnl sessions (no I/O here) ------------------------ */
@@ -209,17 +210,19 @@ static void retry_later(struct engine *e)
 		engine_schedule(e); /* no timer: retry at once rather than never */
 }
 
-/* Drop records of links a re-dump no longer finds, and look at every remaining one again. */
-static void refresh_records(struct nsview *v)
+/*
+ * After a re-dump: every record is planned again; in a container's view, records of links the
+ * dump no longer finds go (on the host, claim_rebind_host() unbinds those itself).
+ */
+static void refresh_records(struct engine *e, struct nsview *v)
 {
 	struct link_table *t = &v->links;
 
 	for (size_t i = t->n_links; i-- > 0;) {
 		struct link *l = t->links[i];
 
-		if (!nsview_cache_link(v, l->ifindex)) {
-			/* A host endpoint's binding is redone by claim_rebind_host() itself. */
-			if (l->claim && l->claim->inside)
+		if (v != e->host && !nsview_cache_link(v, l->ifindex)) {
+			if (l->claim)
 				l->claim->ifindex = 0;
 			link_table_remove(t, l->ifindex);
 		} else {
@@ -256,7 +259,7 @@ static void rebind_view(struct engine *e, struct nsview *v)
 {
 	int r = 0;
 
-	refresh_records(v);
+	refresh_records(e, v);
 	if (v == e->host)
 		rebind_host(e);
 	else if (v->ct)
@@ -505,6 +508,24 @@ static void plan_all(struct engine *e)
 		list_add_tail(&e->dirty, n);
 }
 
+/*
+ * A forward reached through 127.0.0.1 is routed to the container only with route_localnet on
+ * the link it leaves through (the table masquerades exactly that traffic and drops martians).
+ */
+static void enable_localnet(struct engine *e, struct container *ct)
+{
+	const char *ifname = container_forward_link(ct, e->host);
+	int r;
+
+	if (ct->localnet || !ifname || !ct->conf->n_forwards || !ct->conf->veth.local_addr4.family)
+		return;
+	r = nft_localnet_enable(ifname);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "%s: cannot set route_localnet on %s, 127.0.0.1 will not reach "
+				  "its forwards", ct->conf->name, ifname);
+	ct->localnet = r >= 0;
+}
+
 /* Containers whose links moved meanwhile (a refreshed peer) are attached by the next pass. */
 static void judge_all(struct engine *e)
 {
@@ -513,10 +534,14 @@ static void judge_all(struct engine *e)
 	while ((n = list_pop(&e->work))) {
 		struct container *ct = container_of(n, struct container, work_node);
 
-		if (ct->attach || ct->recheck)
+		if (ct->attach || ct->recheck) {
 			list_add_tail(&later, n);
-		else
-			container_update_state(ct, e->host, e->state_dir, &e->counts);
+			continue;
+		}
+		if (container_update_state(ct, e->host, e->state_dir, &e->counts) > 0)
+			e->forwards_dirty = true;
+		if (ct->forwarding)
+			enable_localnet(e, ct);
 	}
 	if (list_empty(&later))
 		return;
@@ -540,6 +565,72 @@ static void reap_orphans(struct engine *e)
 	}
 }
 
+static bool forward_active(const struct conf_container *cc, void *userdata)
+{
+	const struct engine *e = userdata;
+
+	return e->containers[cc - e->conf->containers].forwarding;
+}
+
+/* The containers a failed (or repaired) table concerns get a new verdict. */
+static void forwards_failed(struct engine *e, char *error)
+{
+	free(e->forward_error);
+	e->forward_error = error;
+	for (size_t i = 0; i < e->n_containers; i++) {
+		struct container *ct = &e->containers[i];
+		const char *err = ct->forwarding && container_has_forwards(ct) ? error : NULL;
+
+		if (ct->forward_error != err) {
+			ct->forward_error = err;
+			container_mark(ct, false);
+		}
+	}
+}
+
+static void forwarding_enable(const struct forward_set *s)
+{
+	int r = nft_forwarding_enable(forward_set_needs_ipv4(s), forward_set_needs_ipv6(s));
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to enable IP forwarding, forwards will not reach the "
+				  "containers");
+	if (r > 0)
+		log_notice("Enabled %s%s%s forwarding for the port forwards and masquerade",
+			   r & NFT_FORWARDING_IPV4 ? "IPv4" : "",
+			   r == (NFT_FORWARDING_IPV4 | NFT_FORWARDING_IPV6) ? " and " : "",
+			   r & NFT_FORWARDING_IPV6 ? "IPv6" : "");
+}
+
+/* One batch makes the table carry the forwards of exactly the active containers. */
+static void sync_forwards(struct engine *e)
+{
+	_cleanup_free_ char *error = NULL;
+	struct forward_set *s = NULL;
+	struct nl_err err = {};
+	int r;
+
+	e->forwards_dirty = false;
+	r = forward_set_build(e->conf, forward_active, e, &s);
+	if (r >= 0)
+		r = nft_sync(e->nft, s, &err);
+	if (r < 0) {
+		log_error_errno(r, "Failed to install the port forwards%s%s", err.msg[0] ? ": " : "",
+				err.msg);
+		if (asprintf(&error, "installing port forwards failed: %s%s%s", strerror(-r),
+			     err.msg[0] ? ": " : "", err.msg) < 0)
+			error = NULL;
+		forwards_failed(e, TAKE_PTR(error));
+	} else {
+		if (r > 0)
+			log_info("Port forwards: %d element changes", r);
+		if (e->forward_error)
+			forwards_failed(e, NULL);
+		forwarding_enable(s);
+	}
+	forward_set_free(s);
+}
+
 static int on_pass(sd_event_source *s, void *userdata)
 {
 	struct engine *e = userdata;
@@ -548,6 +639,10 @@ static int on_pass(sd_event_source *s, void *userdata)
 	attach_all(e);
 	plan_all(e);
 	judge_all(e);
+	if (e->forwards_dirty) {
+		sync_forwards(e);
+		judge_all(e); /* verdicts of containers the table's fate concerns */
+	}
 	reap_orphans(e);
 	if (e->on_pass)
 		e->on_pass(e->userdata);
@@ -661,6 +756,8 @@ struct engine *engine_free(struct engine *e)
 		nsview_free(e->orphans[i]);
 	free(e->orphans);
 	nsview_free(e->host);
+	nft_free(e->nft);
+	free(e->forward_error);
 	claim_index_done(&e->claims);
 	sd_event_source_disable_unref(e->pass);
 	sd_event_source_disable_unref(e->retry);
@@ -680,6 +777,10 @@ int engine_start(struct engine *e)
 	if (r < 0)
 		return r;
 	e->claims.host = e->host;
+	r = nft_new(&e->nft);
+	if (r < 0)
+		return r;
+	e->forwards_dirty = true; /* the table is created, or adopted, at start */
 	rebind_host(e);
 	container_prune_state_dir(e->containers, e->conf, e->state_dir);
 	engine_schedule(e);

@@ -14,6 +14,7 @@
 #include "claim.h"
 #include "conf.h"
 #include "container.h"
+#include "nft.h"
 #include "nsview.h"
 
 struct engine {
@@ -36,6 +37,9 @@ struct engine {
 	unsigned generation;     /* of the config in force: bumped by every reload */
 	uint64_t writes;         /* kernel write requests queued since start */
 	struct container_counts counts;
+	struct nft *nft;         /* owned: netd's nftables table */
+	bool forwards_dirty;     /* the forwards of some container must go in or out */
+	char *forward_error;     /* owned: why installing the forwards failed; NULL when not */
 	void (*on_pass)(void *userdata); /* called after every pass */
 	void *userdata;
 };

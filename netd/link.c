@@ -227,3 +227,8 @@ void link_forget_claim(struct link *l)
 {
 	l->claim = NULL;
 }
+
+void link_move_claim(struct link *l, struct endpoint *ep)
+{
+	l->claim = ep;
+}

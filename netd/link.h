@@ -83,6 +83,10 @@ void link_disown(struct link *l);
  * link anew (a failed one is tried again) or releases it. */
 void link_forget_claim(struct link *l);
 
+/* The endpoint it serves is replaced by ep, its equal in a new generation (a reload that left
+ * the declaration alone): nothing else changes. */
+void link_move_claim(struct link *l, struct endpoint *ep);
+
 /* Plan it again in the next pass. */
 void link_mark_dirty(struct link *l);
 /* Ask the kernel about it again, then plan it. */

@@ -38,6 +38,37 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->ns_error = old->ns_error;
 	ct->state = old->state;
 	ct->state_text = TAKE_PTR(old->state_text);
+	ct->forwarding = old->forwarding;
+	ct->localnet = old->localnet;
+}
+
+/*
+ * A container whose links are declared as before keeps its bindings and its records' state:
+ * nothing of it is planned or judged again (its verdict only when its forwards changed). The
+ * others forget theirs and are bound anew by the rebind that follows; so does a failed one,
+ * because any accepted reload tries a failed container again.
+ */
+static int carry_container(struct engine *e, struct container *old, struct container *ct)
+{
+	if (!ct || !ct->conf->private_network) {
+		claim_forget_host(e->host, old);
+		if (old->ns)
+			claim_forget_all(old->ns);
+		return drop_container(e, old);
+	}
+	if (container_same_links(old->conf, ct->conf) &&
+	    !(old->state_text && old->state == STATE_FAILED)) {
+		claim_carry(e->host, old, ct);
+		if (!container_same_forwards(old->conf, ct->conf))
+			container_mark(ct, false);
+	} else {
+		claim_forget_host(e->host, old);
+		if (old->ns)
+			claim_forget_all(old->ns);
+		container_mark(ct, true);
+	}
+	carry_one(ct, old);
+	return 0;
 }
 
 static int carry_runtime(struct engine *e, struct container *cts, const struct conf *next)
@@ -46,13 +77,8 @@ static int carry_runtime(struct engine *e, struct container *cts, const struct c
 
 	for (size_t i = 0; i < e->n_containers; i++) {
 		struct container *old = &e->containers[i];
-		struct container *ct = container_table_find(cts, next, old->conf->name);
 
-		if (old->ns)
-			claim_forget_all(old->ns);
-		if (ct && ct->conf->private_network)
-			carry_one(ct, old);
-		else if (drop_container(e, old) < 0)
+		if (carry_container(e, old, container_table_find(cts, next, old->conf->name)) < 0)
 			r = -ENOMEM;
 	}
 	/* A container declared again before its orphaned namespace was let go takes it back. */
@@ -78,7 +104,7 @@ int reload_swap(struct engine *e, const struct conf *next)
 		container_table_free(cts, next->n_containers);
 		return r;
 	}
-	claim_forget_all(e->host);
+	container_table_set_work(cts, next->n_containers, &e->work);
 	r = carry_runtime(e, cts, next);
 	container_table_free(e->containers, e->n_containers);
 	claim_index_done(&e->claims);
@@ -88,8 +114,11 @@ int reload_swap(struct engine *e, const struct conf *next)
 	e->claims.host = e->host;
 	e->conf = next;
 	e->generation++;
+	/* The forwards follow the new declaration; the table is read again first, so that a
+	 * reload also repairs what someone did to it. */
+	e->forwards_dirty = true;
+	nft_invalidate(e->nft);
 	e->counts = (struct container_counts){};
-	container_table_set_work(cts, next->n_containers, &e->work);
 	for (size_t i = 0; i < next->n_containers; i++)
 		container_count(&cts[i], &e->counts);
 	engine_rebind(e);

@@ -306,3 +306,24 @@ Test(reload, ipv6_prefix_change)
 	cr_expect(ping_ok(NULL, "fd00::2"), "host -> container fd00::2 after the change");
 	cr_expect(netd_alive(), "netd died");
 }
+
+/*
+ * A failed container is tried again by any accepted reload, even of the same file: the
+ * reload is how an admin says "I fixed what was in the way".
+ */
+Test(reload, failed_container_retried_by_identical_reload)
+{
+	sh_ok("ip netns add x && ip -n x link add foo type veth peer name bar && "
+	      "ip -n x link set foo up && ip -n x link set bar up && "
+	      "ip -n x addr add 10.9.0.9/24 dev foo && "
+	      "ip -n x route add default via 10.9.0.10 dev foo proto static");
+	netd_start(CONF_X, NULL);
+	sh_ok("ip link add ve-x type veth peer name host0 netns x");
+	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
+
+	sh_ok("ip -n x route del default via 10.9.0.10 dev foo");
+	struct netd_status s = netd_reload(CONF_X);
+	cr_expect(s.rejected == 0, "reload: %s", netd_status_str(&s));
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh(q_x());
+}
