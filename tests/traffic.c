@@ -21,19 +21,6 @@
 #define REQUEST_MS 1000
 #define ANSWER_MS 2000
 
-static const char *q_oper_up(const char *ns, const char *dev)
-{
-	static char buf[2][256];
-	static unsigned k;
-	char *b = buf[k++ % 2];
-
-	snprintf(b, sizeof(buf[0]),
-		 "out=$(ip %s -j link show dev %s) && printf '%%s' \"$out\" | "
-		 "jq -e '.[0].operstate==\"UP\"' >/dev/null",
-		 q_nsopt(ns), dev);
-	return b;
-}
-
 void outside_add(void)
 {
 	sh_ok("ip netns add " OUT_NS " && ip link add veo type veth peer name eth0 netns " OUT_NS);
@@ -44,11 +31,12 @@ void outside_add(void)
 	      "ip -n " OUT_NS " -6 addr add " OUT_PEER6 "/64 dev eth0 nodad && "
 	      "ip -n " OUT_NS " route add 10.0.0.0/8 via " OUT_HOST4 " && "
 	      "ip -n " OUT_NS " -6 route add fd00::/8 via " OUT_HOST6);
-	/* A veth end brought up before its peer drops what it sends until linkwatch activates
-	 * it on carrier: wait for that rather than lose the first packet of a test. */
+	/* A veth end brought up before its peer drops what it sends until linkwatch activates it
+	 * on carrier; and IPv6 resolves the neighbours of forwarded packets from the link-local
+	 * address only, which is unusable until its DAD is over. Wait for both. */
 	watch_ns(NULL);
 	watch_ns(OUT_NS);
-	wait_cond(WAIT_MS, "%s && %s", q_oper_up(NULL, "veo"), q_oper_up(OUT_NS, "eth0"));
+	wait_cond(WAIT_MS, "%s && %s", q_settled(NULL, "veo"), q_settled(OUT_NS, "eth0"));
 }
 
 int ns_socket(const char *ns, int family, int type)
@@ -242,8 +230,9 @@ void expect_reach_at(const char *file, int line, const char *from, bool udp, con
 	cr_expect(r == REACH_ANSWERED, "%s:%d: %s -> %s %s:%u: %s", file, line, from ? from : "host",
 		  udp ? "udp" : "tcp", addr, port, result_text(r));
 	if (r == REACH_ANSWERED && want_src)
-		cr_expect_str_eq(seen, want_src, "%s:%d: %s -> %s %s:%u: source seen by the server",
-				 file, line, from ? from : "host", udp ? "udp" : "tcp", addr, port);
+		cr_expect_str_eq(seen, want_src, "%s:%d: %s -> %s %s:%u: the server saw %s, not %s",
+				 file, line, from ? from : "host", udp ? "udp" : "tcp", addr, port,
+				 seen, want_src);
 }
 
 void expect_no_reach_at(const char *file, int line, const char *from, bool udp, const char *addr,

@@ -19,7 +19,8 @@
  * The outside host: namespace OUT_NS joined to the test's host namespace by the veth pair
  * veo (host side: OUT_HOST4/24, OUT_HOST6/64) <-> eth0 (in OUT_NS: OUT_PEER4, OUT_PEER6), with
  * routes back to 10.0.0.0/8 and fd00::/8 through the host, so containers that are not
- * masqueraded can be answered. Returns once both ends are operationally up.
+ * masqueraded can be answered. Returns once both ends are operationally up and their IPv6
+ * link-local addresses past DAD.
  */
 #define OUT_NS "out"
 #define OUT_HOST4 "192.168.7.1"
