@@ -24,7 +24,8 @@
 void outside_add(void)
 {
 	sh_ok("ip netns add " OUT_NS " && ip link add veo type veth peer name eth0 netns " OUT_NS);
-	sh_ok("ip addr add " OUT_HOST4 "/24 dev veo && ip -6 addr add " OUT_HOST6 "/64 dev veo nodad && "
+	sh_ok("ip addr add " OUT_HOST4 "/24 dev veo && "
+	      "ip -6 addr add " OUT_HOST6 "/64 dev veo nodad && "
 	      "ip link set veo up && ip -n " OUT_NS " link set lo up && "
 	      "ip -n " OUT_NS " link set eth0 up && "
 	      "ip -n " OUT_NS " addr add " OUT_PEER4 "/24 dev eth0 && "
@@ -227,8 +228,8 @@ void expect_reach_at(const char *file, int line, const char *from, bool udp, con
 	char seen[64] = "";
 	enum reach_result r = reach(from, udp, addr, port, srv, seen, sizeof(seen));
 
-	cr_expect(r == REACH_ANSWERED, "%s:%d: %s -> %s %s:%u: %s", file, line, from ? from : "host",
-		  udp ? "udp" : "tcp", addr, port, result_text(r));
+	cr_expect(r == REACH_ANSWERED, "%s:%d: %s -> %s %s:%u: %s", file, line,
+		  from ? from : "host", udp ? "udp" : "tcp", addr, port, result_text(r));
 	if (r == REACH_ANSWERED && want_src)
 		cr_expect_str_eq(seen, want_src, "%s:%d: %s -> %s %s:%u: the server saw %s, not %s",
 				 file, line, from ? from : "host", udp ? "udp" : "tcp", addr, port,
