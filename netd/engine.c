@@ -88,25 +88,27 @@ static bool master_gone(const struct engine *e, const struct op *op)
 	return !br || strcmp(br->link.kind, "bridge") != 0;
 }
 
+/* One text for the log and ERROR=: "IFNAME: add route ... failed: ERRNO TEXT: EXTACK TEXT". */
 static void record_failure(struct link *l, const struct op *op, const struct nl_err *err, int r)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *what = NULL, *error = NULL;
 	char desc[128];
 
 	(void)op_describe(op, desc, sizeof(desc));
+	if (asprintf(&what, "%s (%s) failed: %s%s%s", desc,
+		     nl_type_to_string(apply_request_type(op)), strerror(-r),
+		     err->msg[0] ? ": " : "", err->msg) < 0)
+		what = NULL;
 	if (!l->claim) {
-		log_warning_errno(r, "%s: %s failed%s%s, ignoring", l->label, desc,
-				  err->msg[0] ? ": " : "", err->msg);
+		log_warning("%s: %s, ignoring", l->label, what ? what : desc);
 		link_fail(l, "");
 		return;
 	}
-	log_warning_errno(r, "%s: %s (%s) failed%s%s", l->label, desc,
-			  nl_type_to_string(apply_request_type(op)), err->msg[0] ? ": " : "",
-			  err->msg);
-	if (asprintf(&text, "%s: %s failed: %s%s%s", strchr(l->label, ' ') + 1, desc,
-		     strerror(-r), err->msg[0] ? ": " : "", err->msg) < 0)
-		text = NULL;
-	link_fail(l, text ? text : desc);
+	log_warning("%s: %s", l->label, what ? what : desc);
+	/* The label is "CONTAINER: IFNAME"; ERROR= goes in the container's own file. */
+	if (asprintf(&error, "%s: %s", strchr(l->label, ' ') + 1, what ? what : desc) < 0)
+		error = NULL;
+	link_fail(l, error ? error : desc);
 }
 
 static void on_request_done(struct rtnl *s, const struct request *req, const struct nl_err *err,

@@ -565,7 +565,7 @@ Test(netd, conflicting_route_fails)
 	      "ip -n x link set foo up && ip -n x link set bar up && "
 	      "ip -n x addr add 10.0.0.9/24 dev foo && "
 	      "ip -n x route add default via 10.0.0.10 dev foo proto static");
-	netd_start(CT_X, NULL);
+	netd_start(CT_X CT_Y, NULL);
 	sh_ok("ip link add ve-x type veth peer name host0 netns x");
 
 	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
@@ -580,6 +580,21 @@ Test(netd, conflicting_route_fails)
 	/* netd's own default route did not somehow get in beside it */
 	expect_sh(q_noroute("x", "default", "eth0"));
 	cr_expect(netd_alive(), "netd died");
+
+	/*
+	 * A failed link stays failed: an event on the container's host link makes netd look at
+	 * both ends again, which must not start the failed one over. y's host-only link, created
+	 * after the event, is the sync point: netd reads the host's events in order.
+	 */
+	long writes = netd_status_now().writes;
+	sh_ok("ip link set ve-x alias poke");
+	sh_ok("ip link add ve-y type veth peer name vp-y");
+	struct netd_status st = netd_wait_counter("configured", 1, WAIT_MS);
+	/* y's host side: up, address, route */
+	cr_expect_eq(st.writes, writes + 3, "writes %ld -> %ld: more than y's 3", writes,
+		     st.writes);
+	_cleanup_free_ char *state = state_get(STATE_DIR, "x", "STATE");
+	cr_expect(streq_ptr(state, "failed"), "x is %s, not failed", strna(state));
 }
 
 /*
