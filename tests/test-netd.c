@@ -697,3 +697,54 @@ Test(netd, empty_config)
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	netd_stop();
 }
+
+/* What a supplicant does once it has authenticated: IFLA_OPERSTATE UP on a dormant link. */
+static void set_operstate_up(const char *dev)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} m = {};
+	char ack[512];
+	uint8_t up = 6; /* IF_OPER_UP */
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct nlmsgerr *err = NLMSG_DATA((struct nlmsghdr *)ack);
+
+	cr_assert(fd >= 0, "netlink socket: %s", strerror(errno));
+	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(m.ifi));
+	m.nh.nlmsg_type = RTM_NEWLINK;
+	m.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	m.ifi.ifi_family = AF_UNSPEC;
+	m.ifi.ifi_index = (int)if_nametoindex(dev);
+	cr_assert(m.ifi.ifi_index > 0, "%s: no such link", dev);
+	harness_rta_put(&m.nh, IFLA_OPERSTATE, &up, sizeof(up));
+	cr_assert(send(fd, &m, m.nh.nlmsg_len, 0) == (ssize_t)m.nh.nlmsg_len, "send: %s",
+		  strerror(errno));
+	cr_assert(recv(fd, ack, sizeof(ack), 0) > 0, "recv: %s", strerror(errno));
+	cr_assert_eq(err->error, 0, "IFLA_OPERSTATE UP on %s: %s", dev, strerror(-err->error));
+}
+
+/*
+ * configured means the kernel says both ends are operationally up, not only that netd's
+ * requests were acknowledged. A host link in link mode dormant (as 802.1X supplicants use it)
+ * stays DORMANT once up, and keeps its container pending until it is released to UP. y, a
+ * host-only container whose link is created once x's kernel state is complete, is the sync
+ * point: by the time netd has configured y it has handled everything about x.
+ */
+Test(netd, configured_waits_for_operstate_up)
+{
+	sh_ok("ip netns add x && ip link add ve-x type veth peer name host0 netns x && "
+	      "ip link set ve-x mode dormant");
+	netd_start(CT_X CT_Y, NULL);
+	wait_cond(WAIT_MS, "%s", q_x());
+	sh_ok("ip link add ve-y type veth peer name vp-y");
+	netd_wait_counter("configured", 1, WAIT_MS);
+	expect_sh("ip -j link show dev ve-x | jq -e '.[0].operstate == \"DORMANT\"' >/dev/null");
+	_cleanup_free_ char *state = state_get(STATE_DIR, "x", "STATE");
+	cr_expect(streq_ptr(state, "pending"), "x is %s while ve-x is DORMANT", strna(state));
+
+	set_operstate_up("ve-x");
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh("ip -j link show dev ve-x | jq -e '.[0].operstate == \"UP\"' >/dev/null");
+}
