@@ -37,6 +37,7 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->unmanaged = old->unmanaged;
 	ct->ns_error = old->ns_error;
 	ct->state = old->state;
+	ct->since_usec = old->since_usec;
 	ct->state_text = TAKE_PTR(old->state_text);
 	ct->forwarding = old->forwarding;
 	ct->localnet = old->localnet;
