@@ -10,6 +10,7 @@
 #include "log.h"
 #include "manager.h"
 #include "notify.h"
+#include "state.h"
 
 struct args {
 	const char *config;    /* borrowed: argv or a literal */
@@ -174,8 +175,17 @@ static int run(const struct args *a, struct conf *conf)
 {
 	struct manager *m = NULL;
 	sd_event *e = NULL;
+	_cleanup_close_ int lock = -1;
 	int r;
 
+	/* Two netds on one state directory would fight over the same links. */
+	lock = state_dir_lock(a->state_dir);
+	if (lock < 0) {
+		conf_free(conf);
+		if (lock == -EBUSY)
+			return log_error_errno(lock, "Another netd is running on %s", a->state_dir);
+		return log_error_errno(lock, "Failed to lock %s", a->state_dir);
+	}
 	raise_fd_limit();
 	r = sd_event_default(&e);
 	if (r < 0) {

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sys/file.h>
+
 #include "state.h"
 #include "strv.h"
 
@@ -273,4 +275,39 @@ int state_file_read(const char *dir, const char *name, struct state_file *ret)
 	if (r < 0)
 		return r;
 	return state_file_parse(text, ret);
+}
+
+#define STATE_LOCK "netd.lock"
+
+int state_dir_lock(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = mkdir_parents(dir);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", dir, STATE_LOCK) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return TAKE_FD(fd);
+}
+
+int state_dir_locked(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (asprintf(&path, "%s/%s", dir, STATE_LOCK) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0;
 }

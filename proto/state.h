@@ -54,3 +54,14 @@ int state_file_remove(const char *dir, const char *name) _must_check_;
  */
 int state_file_parse(const char *text, struct state_file *ret) _must_check_;
 int state_file_read(const char *dir, const char *name, struct state_file *ret) _must_check_;
+
+/*
+ * netd holds an exclusive flock on DIR/netd.lock (created, with DIR, when missing) for as long
+ * as it runs, so that readers can tell whether the state files are being kept up to date, and
+ * a second netd on the same directory is refused. Returns the locked fd (O_CLOEXEC; keep it
+ * open), -EBUSY when another process holds the lock, or -errno.
+ */
+int state_dir_lock(const char *dir) _must_check_;
+/* Whether a process holds DIR/netd.lock: 1 yes, 0 no (also when there is no lock file), or
+ * -errno. */
+int state_dir_locked(const char *dir) _must_check_;

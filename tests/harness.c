@@ -438,6 +438,15 @@ void netd_stop(void)
 	}
 }
 
+void netd_kill(void)
+{
+	int st;
+
+	cr_assert(netd_alive(), "netd is not running");
+	st = proc_stop(&procs[nd.proc], SIGKILL, WAIT_MS);
+	cr_assert_eq(st, 128 + SIGKILL, "netd did not die of SIGKILL: %d", st);
+}
+
 /* The part of NETD_LOG that netd_dump_log() has not printed yet. */
 static void netd_dump_log_rest(void)
 {

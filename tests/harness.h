@@ -88,6 +88,8 @@ unsigned long long netd_hup(const char *conf);
 struct netd_status netd_wait_reload(unsigned long long since, int timeout_ms);
 /* SIGTERM, wait (bounded) and assert exit status 0. */
 void netd_stop(void);
+/* SIGKILL, wait (bounded) and assert netd died of it: nothing of it cleans up. */
+void netd_kill(void);
 /* True while the running netd has not exited. */
 bool netd_alive(void);
 pid_t netd_pid(void);

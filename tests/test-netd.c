@@ -748,3 +748,19 @@ Test(netd, configured_waits_for_operstate_up)
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	expect_sh("ip -j link show dev ve-x | jq -e '.[0].operstate == \"UP\"' >/dev/null");
 }
+
+/* Two netds on one state directory would fight over the same links: the second is refused. */
+Test(netd, second_netd_on_same_state_dir_refused)
+{
+	_cleanup_free_ char *err = NULL;
+
+	netd_start(CT_X, NULL);
+	int status = netd_run(&err, "--config " NETD_CONF " --state-dir " STATE_DIR);
+	cr_expect_eq(status, 1, "second netd exited %d", status);
+	cr_expect(err && strstr(err, "Another netd is running on " STATE_DIR), "stderr: %s",
+		  strna(err));
+	cr_expect(netd_alive(), "the first netd went away");
+	/* once the first is gone (even killed), the lock is free again */
+	netd_kill();
+	netd_start(NULL, NULL);
+}
