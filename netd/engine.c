@@ -10,6 +10,7 @@
 #include "desired.h"
 #include "engine.h"
 #include "forward.h"
+#include "hosts.h"
 #include "log.h"
 
 /* ---- events: handlers called by the rtnl sessions (no I/O here) ------------------------ */
@@ -540,8 +541,12 @@ static void judge_all(struct engine *e)
 			list_add_tail(&later, n);
 			continue;
 		}
+		bool listed = hosts_lists(ct);
+
 		if (container_update_state(ct, e->host, e->state_dir, &e->counts) > 0)
 			e->forwards_dirty = true;
+		if (hosts_lists(ct) != listed)
+			engine_hosts_changed(e);
 		if (ct->forwarding)
 			enable_localnet(e, ct);
 	}
@@ -631,6 +636,42 @@ static void sync_forwards(struct engine *e)
 		forwarding_enable(s);
 	}
 	forward_set_free(s);
+}
+
+static int on_hosts_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct engine *e = userdata;
+	int r = hosts_write(e->state_dir, e->containers, e->n_containers);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to write %s/%s, ignoring", e->state_dir, HOSTS_FILE);
+	return 0;
+}
+
+/*
+ * The file is rewritten whole: during a burst of containers coming up, changes within
+ * HOSTS_DELAY_USEC make one write, not one per container.
+ */
+#define HOSTS_DELAY_USEC (50 * 1000)
+
+void engine_hosts_changed(struct engine *e)
+{
+	uint64_t now;
+	int enabled = SD_EVENT_OFF, r;
+
+	if (e->hosts_timer && sd_event_source_get_enabled(e->hosts_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
+		return; /* a write is already due */
+	r = sd_event_now(e->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0 && !e->hosts_timer)
+		r = sd_event_add_time(e->event, &e->hosts_timer, CLOCK_MONOTONIC,
+				      now + HOSTS_DELAY_USEC, 0, on_hosts_timer, e);
+	else if (r >= 0)
+		r = sd_event_source_set_time(e->hosts_timer, now + HOSTS_DELAY_USEC);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(e->hosts_timer, SD_EVENT_ONESHOT);
+	if (r < 0)
+		(void)on_hosts_timer(NULL, 0, e); /* no timer: write at once rather than never */
 }
 
 static int on_pass(sd_event_source *s, void *userdata)
@@ -763,6 +804,7 @@ struct engine *engine_free(struct engine *e)
 	claim_index_done(&e->claims);
 	sd_event_source_disable_unref(e->pass);
 	sd_event_source_disable_unref(e->retry);
+	sd_event_source_disable_unref(e->hosts_timer);
 	safe_close(e->home_fd);
 	free(e->state_dir);
 	sd_event_unref(e->event);
@@ -783,6 +825,7 @@ int engine_start(struct engine *e)
 	if (r < 0)
 		return r;
 	e->forwards_dirty = true; /* the table is created, or adopted, at start */
+	engine_hosts_changed(e); /* a file left by an earlier run is replaced */
 	rebind_host(e);
 	container_prune_state_dir(e->containers, e->conf, e->state_dir);
 	engine_schedule(e);

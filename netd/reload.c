@@ -119,6 +119,7 @@ int reload_swap(struct engine *e, const struct conf *next)
 	 * reload also repairs what someone did to it. */
 	e->forwards_dirty = true;
 	nft_invalidate(e->nft);
+	engine_hosts_changed(e); /* addresses may have changed */
 	e->counts = (struct container_counts){};
 	for (size_t i = 0; i < next->n_containers; i++)
 		container_count(&cts[i], &e->counts);

@@ -144,8 +144,7 @@ static int fill_temp(int fd, const char *text)
 
 int state_file_write(const char *dir, const char *name, const struct state_file *s)
 {
-	_cleanup_free_ char *text = NULL, *tmp = NULL, *path = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL, *file = NULL;
 	int r;
 
 	if (!dir || !name_valid(name))
@@ -153,8 +152,21 @@ int state_file_write(const char *dir, const char *name, const struct state_file 
 	r = state_file_format(s, &text);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s/.%s.state.XXXXXX", dir, name) < 0 ||
-	    asprintf(&path, "%s/%s.state", dir, name) < 0)
+	if (asprintf(&file, "%s.state", name) < 0)
+		return -ENOMEM;
+	return state_dir_write(dir, file, text);
+}
+
+int state_dir_write(const char *dir, const char *file, const char *text)
+{
+	_cleanup_free_ char *tmp = NULL, *path = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!dir || !name_valid(file))
+		return -EINVAL;
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, file) < 0 ||
+	    asprintf(&path, "%s/%s", dir, file) < 0)
 		return -ENOMEM;
 	r = mkdir_parents(dir);
 	if (r < 0)

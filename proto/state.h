@@ -45,6 +45,13 @@ int state_file_format(const struct state_file *s, char **ret) _must_check_;
  */
 int state_file_write(const char *dir, const char *name, const struct state_file *s) _must_check_;
 
+/*
+ * Atomically replace DIR/FILE with text (temp file in DIR, fsync, rename; DIR created when
+ * missing; mode 0644). A reader that has the old file open keeps reading it whole, and a
+ * symlink at DIR/FILE is replaced, never followed. Returns 0 or -errno.
+ */
+int state_dir_write(const char *dir, const char *file, const char *text) _must_check_;
+
 /* Remove DIR/NAME.state; a missing file is success. Returns 0 or -errno. */
 int state_file_remove(const char *dir, const char *name) _must_check_;
 

@@ -764,3 +764,24 @@ Test(netd, second_netd_on_same_state_dir_refused)
 	netd_kill();
 	netd_start(NULL, NULL);
 }
+
+#define HOSTS_HEAD "# Configured containers, kept by netd. Do not edit.\n"
+
+/* STATE_DIR/hosts names exactly the configured containers, both families, as they come and go. */
+Test(netd, hosts_file_follows_containers)
+{
+	netd_start(CT_X CT_Y, NULL);
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD, WAIT_MS);
+	ct_add("x", false, true);
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.0.2 x.containers\nfd00::2 x.containers\n",
+		  WAIT_MS);
+	ct_add("y", false, true);
+	wait_file(STATE_DIR, "hosts",
+		  HOSTS_HEAD "10.0.0.2 x.containers\nfd00::2 x.containers\n10.0.1.2 y.containers\n",
+		  WAIT_MS);
+	sh_ok("ip link del ve-x");
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.1.2 y.containers\n", WAIT_MS);
+	netd_reload(CT_X "[Container y]\nPrivateNetwork=yes\nHostAddress=10.0.1.1\n"
+			 "LocalAddress=10.0.1.3\n");
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.1.3 y.containers\n", WAIT_MS);
+}
