@@ -354,6 +354,27 @@ static uint64_t now_realtime_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* MESSAGE_ID= of the transitions an admin may want to find or alert on. */
+#define MESSAGE_CONFIGURED "dc7d76773dd14a20a29622925bd1f6c6"
+#define MESSAGE_FAILED "d2ab7dc84f5146bdbbda5e27bed929b0"
+
+/* One line per change of state kind, with CONTAINER=, IFNAME= and for two of them MESSAGE_ID=. */
+static void log_transition(const struct container *ct, struct nsview *host,
+			   const struct verdict *v)
+{
+	struct log_fields f = {
+		.container = ct->conf->name,
+		.ifname = host_ifname(ct, host),
+		.message_id = v->state == STATE_CONFIGURED ? MESSAGE_CONFIGURED
+			      : v->state == STATE_FAILED   ? MESSAGE_FAILED
+							   : NULL,
+	};
+
+	(void)log_fields_internal(v->state == STATE_FAILED ? LOG_WARNING : LOG_INFO, 0, &f,
+				  "%s: %s%s%s", ct->conf->name, state_kind_to_string(v->state),
+				  v->error ? ": " : "", v->error ? v->error : "");
+}
+
 /* Forwards go in once the container is configured and stay until its links are gone. */
 static int set_forwarding(struct container *ct, bool on)
 {
@@ -410,8 +431,7 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 		return changed;
 	}
 	if (v.state != ct->state || !ct->state_text)
-		log_info("%s: %s%s%s", ct->conf->name, state_kind_to_string(v.state),
-			 v.error ? ": " : "", v.error ? v.error : "");
+		log_transition(ct, host, &v);
 	uncount(ct, counts);
 	ct->state = v.state;
 	ct->since_usec = since_usec;

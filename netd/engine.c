@@ -101,13 +101,13 @@ static void record_failure(struct link *l, const struct op *op, const struct nl_
 		     err->msg[0] ? ": " : "", err->msg) < 0)
 		what = NULL;
 	if (!l->claim) {
-		log_warning("%s: %s, ignoring", l->label, what ? what : desc);
+		(void)link_log(l, LOG_WARNING, 0, -r, "%s, ignoring", what ? what : desc);
 		link_fail(l, "");
 		return;
 	}
-	log_warning("%s: %s", l->label, what ? what : desc);
-	/* The label is "CONTAINER: IFNAME"; ERROR= goes in the container's own file. */
-	if (asprintf(&error, "%s: %s", strchr(l->label, ' ') + 1, what ? what : desc) < 0)
+	(void)link_log(l, LOG_WARNING, 0, -r, "%s", what ? what : desc);
+	/* ERROR= goes in the container's own file: the link's name is enough. */
+	if (asprintf(&error, "%s: %s", l->ifname, what ? what : desc) < 0)
 		error = NULL;
 	link_fail(l, error ? error : desc);
 }
@@ -143,8 +143,8 @@ static void on_request_done(struct rtnl *s, const struct request *req, const str
 		break;
 	case RECONCILE_REPLAN:
 		link_replanned(l);
-		log_debug("%s: %s refused (%s) after the link changed, replanning", l->label,
-			  op_type_to_string(req->op.type), strerror(-r));
+		(void)link_log(l, LOG_DEBUG, 0, -r, "%s refused (%s) after the link changed, "
+			       "replanning", op_type_to_string(req->op.type), strerror(-r));
 		break;
 	default:
 		record_failure(l, &req->op, err, r);
@@ -456,10 +456,12 @@ static bool plan_link(struct engine *e, struct link *l, struct list_node *flush)
 	for (size_t i = 0; i < ops.n; i++) {
 		int r;
 
-		log_debug("%s: %s", l->label, op_describe(&ops.ops[i], buf, sizeof(buf)));
+		if (log_get_max_level() >= LOG_DEBUG)
+			(void)link_log(l, LOG_DEBUG, 0, 0, "%s",
+				       op_describe(&ops.ops[i], buf, sizeof(buf)));
 		r = rtnl_queue(v->rtnl, &ops.ops[i], e->generation);
 		if (r < 0) {
-			log_warning_errno(r, "%s: failed to queue a request, retrying", l->label);
+			(void)link_log(l, LOG_WARNING, r, 0, "failed to queue a request, retrying");
 			return false;
 		}
 		link_sent(l);
@@ -483,7 +485,7 @@ static struct link *refresh(struct link *l)
 	l->refresh = false;
 	r = rtnl_refresh_link(v->rtnl, ifindex);
 	if (r < 0)
-		log_warning_errno(r, "%s: cannot read the link again, ignoring", l->label);
+		(void)link_log(l, LOG_WARNING, r, 0, "cannot read the link again, ignoring");
 	l = nsview_link(v, ifindex);
 	if (l)
 		link_take(l);

@@ -28,22 +28,11 @@ static void help(void)
 	       "      --check            validate the config and exit: 0 valid, 1 not\n"
 	       "      --rcvbuf BYTES     netlink event socket receive buffer (default 16 MiB)\n"
 	       "      --log-level LEVEL  err, warning, notice, info (default) or debug\n"
+	       "                         (default from $NETD_LOG_LEVEL)\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n\n"
 	       "Signals: SIGHUP reloads the config (applying only the difference),\n"
 	       "SIGTERM/SIGINT exit and leave the kernel state in place.\n");
-}
-
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { [LOG_ERR] = "err",	    [LOG_WARNING] = "warning",
-					     [LOG_NOTICE] = "notice", [LOG_INFO] = "info",
-					     [LOG_DEBUG] = "debug" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i] && strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
 }
 
 /* Returns 0 to run, 1 to exit successfully (help, version), -EINVAL on a usage error. */
@@ -82,7 +71,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case ARG_LOG_LEVEL:
-			level = parse_level(optarg);
+			level = log_parse_level(optarg);
 			if (level < 0) {
 				log_error("invalid --log-level \"%s\"", optarg);
 				return -EINVAL;
@@ -231,9 +220,20 @@ int main(int argc, char **argv)
 		.rcvbuf = 16 << 20,
 	};
 	struct conf *conf = NULL;
+	const char *env_level;
 	int r;
 
 	log_set_ident("netd");
+	/* The environment sets the default; --log-level overrides it. */
+	if ((env_level = getenv("NETD_LOG_LEVEL"))) {
+		int level = log_parse_level(env_level);
+
+		if (level < 0) {
+			log_error("invalid NETD_LOG_LEVEL \"%s\"", env_level);
+			return EXIT_FAILURE;
+		}
+		log_set_max_level(level);
+	}
 	r = parse_args(argc, argv, &a);
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;

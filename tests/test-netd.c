@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "harness.h"
 
@@ -784,4 +786,92 @@ Test(netd, hosts_file_follows_containers)
 	netd_reload(CT_X "[Container y]\nPrivateNetwork=yes\nHostAddress=10.0.1.1\n"
 			 "LocalAddress=10.0.1.3\n");
 	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.1.3 y.containers\n", WAIT_MS);
+}
+
+/*
+ * Under journald netd logs natively with structured fields. The test plays journald: it owns
+ * /run/systemd/journal/socket in its private /run and points JOURNAL_STREAM at netd's stderr,
+ * which is how systemd tells a service its stderr is the journal.
+ */
+static int journal_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX,
+				  .sun_path = "/run/systemd/journal/socket" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct stat st;
+	char env[64];
+
+	cr_assert(fd >= 0);
+	sh_ok("mkdir -p /run/systemd/journal && touch " NETD_LOG);
+	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind: %s", strerror(errno));
+	cr_assert(stat(NETD_LOG, &st) == 0);
+	snprintf(env, sizeof(env), "%lu:%lu", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	return fd;
+}
+
+/* Every queued journal message mentioning CONTAINER=name, as "KEY=VALUE\n..." texts joined by
+ * "\n--\n". */
+static char *journal_read(int fd, const char *name)
+{
+	char *all = NULL, buf[8192], want[80];
+	size_t size = 0;
+	FILE *f = open_memstream(&all, &size);
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "\nCONTAINER=%s\n", name);
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, want))
+			fprintf(f, "%s\n--\n", buf);
+	}
+	fclose(f);
+	return all;
+}
+
+static size_t count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(netd, journal_fields)
+{
+	_cleanup_close_ int jfd = journal_open();
+
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	_cleanup_free_ char *msgs = journal_read(jfd, "x");
+
+	cr_expect(count(msgs, "MESSAGE_ID=dc7d76773dd14a20a29622925bd1f6c6\n") == 1,
+		  "one 'configured' message with its MESSAGE_ID:\n%s", msgs);
+	cr_expect(strstr(msgs, "IFNAME=ve-x\n") && strstr(msgs, "SYSLOG_IDENTIFIER=netd\n") &&
+			  strstr(msgs, "PRIORITY=6\n") && strstr(msgs, "MESSAGE=x: configured\n"),
+		  "fields of the transition:\n%s", msgs);
+	/* pending, then configured: one message per transition, none per netlink request */
+	cr_expect_eq(count(msgs, "\n--\n"), 2, "messages about x:\n%s", msgs);
+	_cleanup_free_ char *log = file_read(NETD_LOG);
+	cr_expect(log && !strstr(log, "x: configured"), "fell back to stderr:\n%s", strna(log));
+}
+
+Test(netd, journal_fields_of_a_failure)
+{
+	_cleanup_close_ int jfd = journal_open();
+
+	sh_ok("ip netns add x && ip -n x link add foo type veth peer name bar && "
+	      "ip -n x link set foo up && ip -n x addr add 10.0.0.9/24 dev foo && "
+	      "ip -n x route add default via 10.0.0.10 dev foo proto static");
+	netd_start(CT_X, NULL);
+	sh_ok("ip link add ve-x type veth peer name host0 netns x");
+	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
+	_cleanup_free_ char *msgs = journal_read(jfd, "x");
+
+	cr_expect(strstr(msgs, "MESSAGE_ID=d2ab7dc84f5146bdbbda5e27bed929b0\n"),
+		  "the 'failed' MESSAGE_ID:\n%s", msgs);
+	cr_expect(strstr(msgs, "NETLINK_ERRNO=17\n") && strstr(msgs, "IFNAME=host0\n"),
+		  "the refusal with the kernel's errno and the link:\n%s", msgs);
 }
