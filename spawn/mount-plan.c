@@ -415,12 +415,22 @@ static int check_dest(int root_fd, const char *dest, bool last_may_be_link)
 			continue;
 		if (dest[i] == '\0' && last_may_be_link)
 			return 0;
+		struct stat st;
+		int r = 0;
+
 		prefix[i] = '\0';
 		fd = (int)syscall(SYS_openat2, root_fd, prefix, &how, sizeof(how));
 		prefix[i] = dest[i];
 		if (fd < 0)
 			return errno == ENOENT ? 0 : -errno;
+		/* O_PATH | O_NOFOLLOW opens a trailing symlink itself instead of failing. */
+		if (fstat(fd, &st) < 0)
+			r = -errno;
+		else if (S_ISLNK(st.st_mode))
+			r = -ELOOP;
 		close(fd);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

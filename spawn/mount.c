@@ -30,6 +30,23 @@ static int open2(int dirfd, const char *path, int flags, uint64_t resolve)
 	return fd < 0 ? -errno : fd;
 }
 
+/* open2() for a target to mount over: a trailing symlink is refused, not opened itself. */
+static int open_target(int dirfd, const char *path, uint64_t resolve)
+{
+	int fd = open2(dirfd, path, O_PATH | O_NOFOLLOW, resolve);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		int r = S_ISLNK(st.st_mode) ? -ELOOP : -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /* Open directory path below root, creating missing components (0755). Returns an fd. */
 static int mkdir_in_root(int root, const char *path)
 {
@@ -212,7 +229,7 @@ static int do_run(struct exec_ctx *ctx, const struct mount_op *op)
 /* A /proc path this kernel lacks is skipped; any other failure aborts the start. */
 static int do_proc_mask(struct exec_ctx *ctx, const struct mount_op *op)
 {
-	_cleanup_close_ int target = open2(ctx->root, op->dest, O_PATH | O_NOFOLLOW, IN_ROOT);
+	_cleanup_close_ int target = open_target(ctx->root, op->dest, IN_ROOT);
 	_cleanup_close_ int src = -1;
 	int r;
 
@@ -242,7 +259,7 @@ static int bind_self(int target, uint64_t attr)
 
 static int do_proc_readonly(struct exec_ctx *ctx, const struct mount_op *op)
 {
-	_cleanup_close_ int target = open2(ctx->root, op->dest, O_PATH | O_NOFOLLOW, IN_ROOT);
+	_cleanup_close_ int target = open_target(ctx->root, op->dest, IN_ROOT);
 
 	if (target == -ENOENT)
 		return 0;
@@ -289,14 +306,14 @@ static int file_target(int root, const char *dest)
 
 	if (dir < 0)
 		return dir;
-	fd = open2(dir, base, O_PATH | O_NOFOLLOW, BENEATH);
+	fd = open_target(dir, base, BENEATH);
 	if (fd != -ENOENT)
 		return fd;
 	fd = openat(dir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	return open2(dir, base, O_PATH | O_NOFOLLOW, BENEATH);
+	return open_target(dir, base, BENEATH);
 }
 
 /* Recursive, then nosuid/nodev (and read-only) on every submount of the copy. */
