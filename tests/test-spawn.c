@@ -4,6 +4,7 @@
  * netd on a config declaring the container (unless the test is about netd missing), runs
  * spawn NAME -- COMMAND and checks what the command saw and what is left on the host.
  */
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <poll.h>
@@ -13,9 +14,12 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "caps.h"
+#include "exec.h"
 #include "harness.h"
+#include "parent.h"
 
 #define CT "ct"
 #define ROOT TEST_DIR "/root"
@@ -581,4 +585,50 @@ Test(spawn, sigkill_takes_the_container_and_host_side_with_it)
 	}
 	expect_host_clean(CT);
 	close(notify);
+}
+
+/* ---- pure helpers: no sandbox ------------------------------------------------------------ */
+
+Test(spawn_pure, exit_status_mapping)
+{
+	cr_expect(parent_exit_status(CLD_EXITED, 7) == 7);
+	cr_expect(parent_exit_status(CLD_KILLED, SIGHUP) == 133, "reboot() -> restart");
+	cr_expect(parent_exit_status(CLD_KILLED, SIGINT) == 0, "halt -> clean exit");
+	cr_expect(parent_exit_status(CLD_KILLED, SIGKILL) == 128 + SIGKILL);
+	cr_expect(parent_exit_status(CLD_DUMPED, SIGSEGV) == 128 + SIGSEGV);
+}
+
+Test(spawn_pure, capability_names_and_sets)
+{
+	uint64_t set = 0;
+	const char *bad = NULL;
+	char *list[] = { "CAP_SYS_TIME", "sys_module", NULL }, *wrong[] = { "CAP_NOPE", NULL };
+
+	cr_expect(caps_from_name("CAP_NET_ADMIN") == CAP_NET_ADMIN);
+	cr_expect(caps_from_name("cap_bpf") == CAP_BPF);
+	cr_expect(caps_from_name("CAP_NOPE") == -EINVAL);
+	cr_assert(caps_for(list, false, false, &set, &bad) == 0);
+	cr_expect(set == (caps_default | (1ULL << CAP_SYS_TIME) | (1ULL << CAP_SYS_MODULE)));
+	cr_expect(!(caps_default & (1ULL << CAP_NET_ADMIN)));
+	cr_assert(caps_for(NULL, true, false, &set, &bad) == 0);
+	cr_expect(set & (1ULL << CAP_NET_ADMIN), "private network keeps CAP_NET_ADMIN");
+	cr_assert(caps_for(NULL, false, true, &set, &bad) == 0);
+	cr_expect(set & (1ULL << CAP_NET_ADMIN), "EnableTun keeps CAP_NET_ADMIN");
+	cr_expect(caps_for(wrong, false, false, &set, &bad) == -EINVAL);
+	cr_expect_str_eq(bad, "CAP_NOPE");
+}
+
+Test(spawn_pure, elf_i386)
+{
+	Elf32_Ehdr h = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
+				      ELFDATA2LSB },
+			 .e_machine = EM_386 };
+
+	cr_expect(exec_elf_is_i386(&h, sizeof(h)));
+	cr_expect(!exec_elf_is_i386(&h, sizeof(h) - 1), "truncated header");
+	h.e_machine = EM_ARM;
+	cr_expect(!exec_elf_is_i386(&h, sizeof(h)));
+	h.e_machine = EM_386;
+	h.e_ident[EI_CLASS] = ELFCLASS64;
+	cr_expect(!exec_elf_is_i386(&h, sizeof(h)));
 }
