@@ -228,12 +228,22 @@ Test(spawn, pid1_hostname_own_processes)
 
 Test(spawn, network_ready_before_command)
 {
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *out = NULL, *c = conf_text(CT, NULL);
+	int r;
 
-	setup(NULL, true);
-	out = spawn_ok("ip addr show dev eth0 | grep -q 'inet " L4 "/32' && "
-		       "ping -c 1 -W 5 " H4 " >/dev/null && echo ok");
-	cr_expect(strcmp(out, "ok\n") == 0, "container saw: %s", out);
+	/* netd starts only once spawn has made the links: the command can see the address
+	 * and reach the host only if spawn waited for netd. */
+	build_root();
+	file_write(NETD_CONF, c);
+	watch_ns(NULL);
+	spawn_start("ip addr show dev eth0 | grep -q 'inet " L4 "/32' && "
+		    "ping -c 1 -W 5 " H4 " >/dev/null && echo ok");
+	wait_cond(SPAWN_MS, "%s", q_link(NULL, "ve-" CT));
+	netd_start(NULL, NULL);
+	r = spawn_wait();
+	out = file_read(OUT);
+	cr_expect(r == 0 && streq_ptr(out, "ok\n"), "spawn exited %d, container saw: %s", r,
+		  strna(out));
 	expect_host_clean(CT);
 }
 
@@ -490,7 +500,8 @@ Test(spawn, proc_masked_and_readonly)
 		       "echo 1 > /proc/sys/net/ipv4/ip_forward 2>/dev/null && echo writable sys; "
 		       "test -e /proc/sysrq-trigger && echo h > /proc/sysrq-trigger 2>/dev/null && "
 		       "echo writable sysrq; "
-		       "touch /sys/x 2>/dev/null && echo writable /sys; echo done");
+		       "echo 999 > /sys/class/net/lo/tx_queue_len 2>/dev/null && "
+		       "echo writable /sys; echo done");
 	cr_expect(streq_ptr(out, "done\n"), "container could: %s", strna(out));
 }
 
