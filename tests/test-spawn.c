@@ -264,7 +264,7 @@ static void spawn_stop(void)
 Test(spawn, long_names_shortened_with_altnames)
 {
 	const char *name = "averylongcontainername";
-	_cleanup_free_ char *c = NULL;
+	_cleanup_free_ char *c = NULL, *state = NULL;
 
 	build_root();
 	c = conf_text(name, "Bind=" HOSTDIR ":/mnt/rw\n"
@@ -273,7 +273,8 @@ Test(spawn, long_names_shortened_with_altnames)
 			    "HostAddress=10.9.1.1\nLocalAddress=10.9.1.2\n");
 	netd_start(c, NULL);
 	spawn_start_running(name);
-	cr_assert(streq_ptr(state_get(STATE_DIR, name, "STATE"), "configured"));
+	state = state_get(STATE_DIR, name, "STATE");
+	cr_assert(streq_ptr(state, "configured"), "STATE=%s", strna(state));
 	/* Found by their full names (altnames) on both sides; host0 renamed eth0 by netd. */
 	assert_sh("ip link show dev ve-averylongcontainername | grep -q 'altname "
 		  "ve-averylongcontainername'");
