@@ -171,9 +171,16 @@ all: $(SPAWN)
 tests: $(SPAWN_TEST_BINS) $(SPAWN)
 demo: $(SPAWN)
 
+# spawn's start-to-exec time next to unshare and bwrap (BENCH_SPAWN_RUNS, default 50).
+BENCH_SPAWN := $(if $(filter 1,$(SANITIZE)),build/san,build)/bench/bench-spawn
+$(BENCH_SPAWN): $(B)/tests/bench-spawn.o $(SANDBOX_OBJ)
+	@mkdir -p $(dir $@)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
 bench-spawn: deps
-	@$(MAKE) --no-print-directory $(NETD) $(SPAWN)
-	@NETD=$(abspath $(NETD)) SPAWN=$(abspath $(SPAWN)) tests/bench-spawn
+	@$(MAKE) --no-print-directory $(NETD) $(SPAWN) $(BENCH_SPAWN)
+	@NETD=$(abspath $(NETD)) SPAWN=$(abspath $(SPAWN)) BENCH_SPAWN=$(BENCH_SPAWN) tests/bench-spawn
 
 install-spawn: $(SPAWN)
 	install -D -m 0755 $(SPAWN) $(DESTDIR)$(SBINDIR)/spawn
