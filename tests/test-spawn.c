@@ -66,7 +66,7 @@ static void build_root(void)
 {
 	sh_ok("mkdir -p " ROOT "/bin " ROOT "/sbin " ROOT "/etc " ROOT "/mnt " HOSTDIR
 	      " && cp /bin/busybox " ROOT "/bin/ && for c in sh ip ping cat ls hostname ps grep "
-	      "true reboot poweroff sleep touch mkdir echo wc head id; do ln -s busybox " ROOT
+	      "true reboot poweroff sleep touch mkdir echo wc head id uname; do ln -s busybox " ROOT
 	      "/bin/$c; done");
 }
 
@@ -596,6 +596,60 @@ Test(spawn, sigkill_takes_the_container_and_host_side_with_it)
 		close(pidfds[i]);
 	}
 	expect_host_clean(CT);
+	close(notify);
+}
+
+Test(spawn, x86_personality_for_32bit_nixos_root)
+{
+	_cleanup_free_ char *out = NULL;
+
+	setup(NULL, true);
+	out = spawn_ok("uname -m");
+	cr_expect(strcmp(out, "x86_64\n") == 0, "64-bit root: %s", out);
+	free(out);
+	sh_ok("mkdir -p " ROOT "/nix/var/nix/profiles/system && echo -n i686-linux > " ROOT
+	      "/nix/var/nix/profiles/system/system");
+	out = spawn_ok("uname -m");
+	cr_expect(strcmp(out, "i686\n") == 0, "i686-linux NixOS root: %s", out);
+}
+
+/* A static sd_notify client for the busybox root: sends argv[1] to $NOTIFY_SOCKET. */
+static const char notify_src[] =
+	"#include <stdlib.h>\n#include <string.h>\n#include <sys/socket.h>\n#include <sys/un.h>\n"
+	"int main(int argc, char **argv) {\n"
+	"	struct sockaddr_un sa = { .sun_family = AF_UNIX };\n"
+	"	const char *p = getenv(\"NOTIFY_SOCKET\");\n"
+	"	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);\n"
+	"	if (!p || argc < 2 || fd < 0) return 2;\n"
+	"	strncpy(sa.sun_path, p, sizeof(sa.sun_path) - 1);\n"
+	"	return sendto(fd, argv[1], strlen(argv[1]), 0, (struct sockaddr *)&sa,\n"
+	"		      sizeof(sa)) < 0;\n}\n";
+
+Test(spawn, notify_forwarded_from_container)
+{
+	unsigned long long deadline = now_usec() + WAIT_MS * 1000ULL;
+	char buf[512];
+	int notify = -1;
+	bool ready = false, status = false;
+
+	setup(NULL, true);
+	file_write(TEST_DIR "/notify.c", notify_src);
+	sh_ok("cc -static -O1 -o " ROOT "/bin/notify " TEST_DIR "/notify.c");
+	cr_assert(notify_open(SPAWN_NOTIFY, &notify) == 0);
+	spawn_start_opts("test \"$NOTIFY_SOCKET\" = /run/host/notify && "
+			 "notify 'STATUS=from inside\nREADY=1' && echo sent",
+			 &(struct start_opts){ .notify = SPAWN_NOTIFY });
+	while (!(ready && status)) {
+		int r = notify_wait(notify, NULL, 0, deadline, buf, sizeof(buf),
+				    &(struct netd_status){ 0 });
+
+		cr_assert(r > 0, "want READY=1 and the container's STATUS=; ready %d status %d",
+			  ready, status);
+		ready = ready || text_has_line(buf, "READY=1");
+		status = status || text_has_line(buf, "STATUS=from inside");
+	}
+	cr_expect(spawn_wait() == 0);
+	cr_expect(sh("grep -qx sent " OUT) == 0, "the container could not send");
 	close(notify);
 }
 
