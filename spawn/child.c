@@ -42,7 +42,7 @@ const char *child_step_to_string(enum child_step s)
 
 static void report(int fd, enum child_step step, int error, const char *what)
 {
-	struct child_msg m = { .step = (int32_t)step, .error = error };
+	struct child_msg m = {.step = (int32_t)step, .error = error};
 
 	if (what)
 		(void)snprintf(m.what, sizeof(m.what), "%s", what);
@@ -72,7 +72,7 @@ static int loopback_up(void)
 
 static int bind_notify(int fd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	(void)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", SPAWN_NOTIFY_PATH);
 	if (mkdir("/run/host", 0755) < 0 && errno != EEXIST)
@@ -138,7 +138,7 @@ static void setup_mounts(const struct spawn_cfg *cfg, const struct child_fds *fd
 
 void child_run(const struct spawn_cfg *cfg, const struct child_fds *fds)
 {
-	struct pollfd pfd = { .fd = fds->go, .events = POLLIN };
+	struct pollfd pfd = {.fd = fds->go, .events = POLLIN};
 	char go;
 	int r;
 

@@ -40,7 +40,7 @@ struct child_msg {
 struct child_fds {
 	int netns;  /* borrowed: the container's network namespace, -1 to share the host's */
 	int report; /* borrowed: write end of the report pipe (CLOEXEC) */
-	int go;     /* borrowed: read end of the go pipe; one byte means exec, EOF means die */
+	int go;	    /* borrowed: read end of the go pipe; one byte means exec, EOF means die */
 	int notify; /* borrowed: datagram socket to bind at SPAWN_NOTIFY_PATH, or -1 */
 	int guard;  /* borrowed: the guard's pipe, closed at once, or -1 */
 };

@@ -8,10 +8,10 @@
 #include "nl.h"
 #include "nllink.h"
 
-static int talk(struct nl_sock *nl, struct nlmsghdr *req, char *err, size_t len,
-		const char *what, const char *name)
+static int talk(struct nl_sock *nl, struct nlmsghdr *req, char *err, size_t len, const char *what,
+		const char *name)
 {
-	struct nl_err e = { 0 };
+	struct nl_err e = {0};
 	int r = nl_talk(nl, req, &e);
 
 	if (r < 0)
@@ -41,8 +41,7 @@ static int open_in(int netns_fd, struct nl_sock **ret)
  * added right after, before anyone could act on the link under its short name only.
  * -EEXIST means the create request carried it after all.
  */
-static int add_altname(struct nl_sock *nl, const char *name, const char *alt, char *err,
-		       size_t len)
+static int add_altname(struct nl_sock *nl, const char *name, const char *alt, char *err, size_t len)
 {
 	char buf[NLMSG_BUF_SIZE];
 	int r;
@@ -67,8 +66,8 @@ static int create_veth(struct nl_sock *nl, struct nl_sock *inner, const struct c
 		       const char *peer, int netns_fd, char *err, size_t len)
 {
 	char buf[NLMSG_BUF_SIZE];
-	struct nllink_name h = { v->ifname, v->altname };
-	struct nllink_name p = { peer ? peer : v->ifname, peer ? NULL : v->altname };
+	struct nllink_name h = {v->ifname, v->altname};
+	struct nllink_name p = {peer ? peer : v->ifname, peer ? NULL : v->altname};
 	int r;
 
 	r = talk(nl, nllink_put_veth(buf, &h, &p, netns_fd), err, len, "create veth", v->ifname);
@@ -84,7 +83,7 @@ static int create_macvlan(struct nl_sock *inner, struct nl_sock *nl, const char 
 {
 	char buf[NLMSG_BUF_SIZE], full[IFNAME_ALT_MAX + 1], name[IFNAMSIZ];
 	unsigned idx = if_nametoindex(parent);
-	struct nllink_name n = { name, NULL };
+	struct nllink_name n = {name, NULL};
 	int r;
 
 	if (idx == 0) {
@@ -96,8 +95,8 @@ static int create_macvlan(struct nl_sock *inner, struct nl_sock *nl, const char 
 		return r;
 	if (r > 0)
 		n.altname = full;
-	r = talk(nl, nllink_put_macvlan(buf, &n, (int)idx, netns_fd), err, len,
-		 "create macvlan", name);
+	r = talk(nl, nllink_put_macvlan(buf, &n, (int)idx, netns_fd), err, len, "create macvlan",
+		 name);
 	return r < 0 ? r : add_altname(inner, name, n.altname, err, len);
 }
 

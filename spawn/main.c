@@ -20,10 +20,10 @@
 #include "ns.h"
 #include "parent.h"
 
-#define DEFAULT_CONF "/etc/netd/netd.conf"
+#define DEFAULT_CONF	  "/etc/netd/netd.conf"
 #define DEFAULT_STATE_DIR "/run/netd"
 
-static struct spawn_cfg cfg = { .root_fd = -1 };
+static struct spawn_cfg cfg = {.root_fd = -1};
 static unsigned undo_bits;
 static int guard_fd = -1;
 
@@ -54,7 +54,8 @@ static _Noreturn void usage(int status)
 	fprintf(status ? stderr : stdout,
 		"Usage: spawn [--config FILE] [--state-dir DIR] NAME [-- COMMAND [ARGS...]]\n"
 		"Start container NAME as declared in FILE (default " DEFAULT_CONF "), wait until\n"
-		"netd has configured its network (DIR, default " DEFAULT_STATE_DIR "), run COMMAND\n"
+		"netd has configured its network (DIR, default " DEFAULT_STATE_DIR
+		"), run COMMAND\n"
 		"or the container's init as its PID 1.\n");
 	exit(status);
 }
@@ -62,10 +63,10 @@ static _Noreturn void usage(int status)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"config", required_argument, NULL, 'c'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	int c;
 
@@ -134,7 +135,8 @@ static void validate_network(void)
 		if (ct->n_extras || (ct->interfaces && *ct->interfaces) ||
 		    (ct->macvlans && *ct->macvlans))
 			die("container %s: Interface=, MACVLAN= and extra veths need "
-			    "PrivateNetwork=yes", cfg.name);
+			    "PrivateNetwork=yes",
+			    cfg.name);
 		return;
 	}
 	(void)snprintf(cfg.netns_path, sizeof(cfg.netns_path), "/run/netns/%s", cfg.name);
@@ -237,7 +239,7 @@ static void create_network(struct parent *p, int *ret_netns)
 
 static void start(struct parent *p)
 {
-	struct child_fds fds = { .notify = -1 };
+	struct child_fds fds = {.notify = -1};
 	int report[2], go[2], netns, r;
 	pid_t pid;
 
@@ -264,8 +266,11 @@ static void start(struct parent *p)
 	if (pid == 0) {
 		close(report[0]);
 		close(go[1]);
-		fds = (struct child_fds){ .netns = netns, .report = report[1], .go = go[0],
-					  .notify = p->notify, .guard = guard_fd };
+		fds = (struct child_fds){.netns = netns,
+					 .report = report[1],
+					 .go = go[0],
+					 .notify = p->notify,
+					 .guard = guard_fd};
 		child_run(&cfg, &fds);
 	}
 	p->pid = pid;
@@ -278,7 +283,7 @@ static void start(struct parent *p)
 
 int main(int argc, char **argv)
 {
-	struct parent p = { .pidfd = -1 };
+	struct parent p = {.pidfd = -1};
 	int status;
 
 	parse_args(argc, argv);

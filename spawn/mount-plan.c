@@ -13,14 +13,22 @@
 #include "mount.h"
 
 static const char *const kind_names[_MOUNT_KIND_MAX] = {
-	[MOUNT_ROOT_BIND] = "root-bind",     [MOUNT_ROOT_OVERLAY] = "root-overlay",
-	[MOUNT_RUN] = "run",                 [MOUNT_PROC] = "proc",
-	[MOUNT_PROC_MASK] = "proc-mask",     [MOUNT_PROC_READONLY] = "proc-readonly",
-	[MOUNT_SYS] = "sys",                 [MOUNT_DEV] = "dev",
-	[MOUNT_DEV_NODE] = "dev-node",       [MOUNT_DEV_SYMLINK] = "dev-symlink",
-	[MOUNT_DEVPTS] = "devpts",           [MOUNT_DEV_SHM] = "dev-shm",
-	[MOUNT_DEV_MQUEUE] = "dev-mqueue",   [MOUNT_BIND] = "bind",
-	[MOUNT_TMPFS] = "tmpfs",             [MOUNT_COPY_FILE] = "copy-file",
+	[MOUNT_ROOT_BIND] = "root-bind",
+	[MOUNT_ROOT_OVERLAY] = "root-overlay",
+	[MOUNT_RUN] = "run",
+	[MOUNT_PROC] = "proc",
+	[MOUNT_PROC_MASK] = "proc-mask",
+	[MOUNT_PROC_READONLY] = "proc-readonly",
+	[MOUNT_SYS] = "sys",
+	[MOUNT_DEV] = "dev",
+	[MOUNT_DEV_NODE] = "dev-node",
+	[MOUNT_DEV_SYMLINK] = "dev-symlink",
+	[MOUNT_DEVPTS] = "devpts",
+	[MOUNT_DEV_SHM] = "dev-shm",
+	[MOUNT_DEV_MQUEUE] = "dev-mqueue",
+	[MOUNT_BIND] = "bind",
+	[MOUNT_TMPFS] = "tmpfs",
+	[MOUNT_COPY_FILE] = "copy-file",
 	[MOUNT_ENSURE_FILE] = "ensure-file",
 };
 
@@ -33,26 +41,32 @@ const char *mount_kind_to_string(enum mount_kind k)
 
 /* systemd-nspawn masks these; a kernel without one of them simply has nothing to mask. */
 static const char *const proc_masked[] = {
-	"/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/timer_list",
+	"/proc/kcore",
+	"/proc/kallsyms",
+	"/proc/keys",
+	"/proc/timer_list",
 };
 static const char *const proc_readonly[] = {
-	"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus",
+	"/proc/sys",
+	"/proc/sysrq-trigger",
+	"/proc/irq",
+	"/proc/bus",
 };
 
 static const struct {
 	const char *path;
 	unsigned major, minor;
 } dev_nodes[] = {
-	{ "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-	{ "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+	{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},	   {"/dev/full", 1, 7},
+	{"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 static const struct {
 	const char *path, *target;
 } dev_symlinks[] = {
-	{ "/dev/ptmx", "pts/ptmx" },       { "/dev/fd", "/proc/self/fd" },
-	{ "/dev/stdin", "/proc/self/fd/0" }, { "/dev/stdout", "/proc/self/fd/1" },
-	{ "/dev/stderr", "/proc/self/fd/2" }, { "/dev/core", "/proc/kcore" },
+	{"/dev/ptmx", "pts/ptmx"},		{"/dev/fd", "/proc/self/fd"},
+	{"/dev/stdin", "/proc/self/fd/0"},	{"/dev/stdout", "/proc/self/fd/1"},
+	{"/dev/stderr", "/proc/self/fd/2"}, {"/dev/core", "/proc/kcore"},
 };
 
 static void op_done(struct mount_op *op)
@@ -187,8 +201,8 @@ static int add_bind(struct mount_plan *p, const char *item, bool ro, char *err, 
 		*colon = '\0';
 	dst = colon ? colon + 1 : src;
 	if (src[0] != '/' || dst[0] != '/')
-		return plan_error(err, len, "Bind%s=%s: paths must be absolute", ro ? "ReadOnly" : "",
-				  item);
+		return plan_error(err, len, "Bind%s=%s: paths must be absolute",
+				  ro ? "ReadOnly" : "", item);
 	op = add(p, MOUNT_BIND, dst, src, &r);
 	if (r == -EINVAL)
 		return plan_error(err, len, "Bind%s=%s: destination has a \"..\" component",
@@ -222,8 +236,7 @@ static int add_tmpfs(struct mount_plan *p, const char *item, char *err, size_t l
 	return 0;
 }
 
-static int add_custom(struct mount_plan *p, const struct conf_container *cc, char *err,
-		      size_t len)
+static int add_custom(struct mount_plan *p, const struct conf_container *cc, char *err, size_t len)
 {
 	size_t first = p->n_ops;
 	int r = 0;
@@ -241,10 +254,9 @@ static int add_custom(struct mount_plan *p, const struct conf_container *cc, cha
 
 		/* Over these, a declaration would undo the masking and the read-only /sys. */
 		if (strcmp(d, "/") == 0 || path_is_under(d, "/proc") || path_is_under(d, "/sys"))
-			return plan_error(err, len, "%s: cannot mount over \"%s\"",
-					  p->ops[i].kind == MOUNT_TMPFS ? "TemporaryFileSystem"
-									: "Bind",
-					  d);
+			return plan_error(
+			    err, len, "%s: cannot mount over \"%s\"",
+			    p->ops[i].kind == MOUNT_TMPFS ? "TemporaryFileSystem" : "Bind", d);
 	}
 	qsort(p->ops + first, p->n_ops - first, sizeof(*p->ops), custom_cmp);
 	return 0;
@@ -271,10 +283,10 @@ static int add_device(struct mount_plan *p, const char *item, char *err, size_t 
 	if (strncmp(node, "char-", 5) == 0 || strncmp(node, "block-", 6) == 0)
 		return 0;
 	r = mount_path_normalize(node, &norm);
-	if (r == -EINVAL || (r == 0 && (!path_is_under(norm, "/dev") || strcmp(norm, "/dev") == 0 ||
-					path_is_under(norm, "/dev/pts") ||
-					path_is_under(norm, "/dev/shm") ||
-					path_is_under(norm, "/dev/mqueue"))))
+	if (r == -EINVAL ||
+	    (r == 0 && (!path_is_under(norm, "/dev") || strcmp(norm, "/dev") == 0 ||
+			path_is_under(norm, "/dev/pts") || path_is_under(norm, "/dev/shm") ||
+			path_is_under(norm, "/dev/mqueue"))))
 		return plan_error(err, len, "DeviceAllow=%s: not a node under /dev", item);
 	if (r < 0)
 		return r;
@@ -375,7 +387,8 @@ int mount_plan_stat_devices(struct mount_plan *p, char *err, size_t errlen)
 			return r;
 		}
 		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
-			(void)snprintf(err, errlen, "DeviceAllow=%s: not a device node", op->source);
+			(void)snprintf(err, errlen, "DeviceAllow=%s: not a device node",
+				       op->source);
 			return -ENODEV;
 		}
 		op->mode = (st.st_mode & S_IFMT) | (op->mode & st.st_mode & 0777);
@@ -387,7 +400,7 @@ int mount_plan_stat_devices(struct mount_plan *p, char *err, size_t errlen)
 /* Destinations on file systems spawn mounts fresh: nothing of the image is in the way. */
 static bool on_fresh_fs(const char *dest)
 {
-	static const char *const fresh[] = { "/proc", "/sys", "/dev", "/run" };
+	static const char *const fresh[] = {"/proc", "/sys", "/dev", "/run"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fresh); i++)
 		if (path_is_under(dest, fresh[i]) && strcmp(dest, fresh[i]) != 0)
@@ -399,8 +412,8 @@ static bool on_fresh_fs(const char *dest)
 static int check_dest(int root_fd, const char *dest, bool last_may_be_link)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	_cleanup_free_ char *prefix = strdup(dest);
 	size_t len;
@@ -453,8 +466,10 @@ int mount_plan_check(const struct mount_plan *p, int root_fd, char *err, size_t 
 		}
 		r = check_dest(root_fd, op->dest, file);
 		if (r == -ELOOP || r == -EXDEV) {
-			(void)snprintf(err, errlen, "%s in the container root: a path component is a "
-				       "symlink, refusing to mount there", op->dest);
+			(void)snprintf(err, errlen,
+				       "%s in the container root: a path component is a "
+				       "symlink, refusing to mount there",
+				       op->dest);
 			return -ELOOP;
 		}
 		if (r < 0) {

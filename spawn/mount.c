@@ -13,18 +13,18 @@
 
 #include "mount.h"
 
-#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+#define IN_ROOT	 (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+#define BENEATH	 (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 #define MOVE_FDS (MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
 
 struct exec_ctx {
-	int root;    /* owned: the new root mount, once mounted */
-	int inacc;   /* owned: O_PATH of the unopenable node masks are bound from */
+	int root;  /* owned: the new root mount, once mounted */
+	int inacc; /* owned: O_PATH of the unopenable node masks are bound from */
 };
 
 static int open2(int dirfd, const char *path, int flags, uint64_t resolve)
 {
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve };
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve};
 	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 
 	return fd < 0 ? -errno : fd;
@@ -94,10 +94,10 @@ static int attach(int mnt, int target)
 
 static int set_attr(int mnt, uint64_t attr, bool recursive)
 {
-	struct mount_attr a = { .attr_set = attr };
+	struct mount_attr a = {.attr_set = attr};
 
-	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a,
-			  sizeof(a)) < 0)
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -121,7 +121,8 @@ static int fs_new(const char *type, const char *options, uint64_t attr, int *ret
 		return -errno;
 	if (options && !copy)
 		return -ENOMEM;
-	for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+	for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(o, '=');
 
 		if (eq)
@@ -161,8 +162,8 @@ static int mount_fs_at(int root, const char *dest, const char *type, const char 
 
 static int root_bind(int root_fd, int *ret)
 {
-	_cleanup_close_ int clone = open_tree(root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							       AT_EMPTY_PATH | AT_RECURSIVE);
+	_cleanup_close_ int clone = open_tree(
+	    root_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	int r;
 
 	if (clone < 0)
@@ -240,15 +241,16 @@ static int do_proc_mask(struct exec_ctx *ctx, const struct mount_op *op)
 	src = open_tree(ctx->inacc, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (src < 0)
 		return -errno;
-	r = set_attr(src, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				  MOUNT_ATTR_NOEXEC, false);
+	r = set_attr(src,
+		     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		     false);
 	return r < 0 ? r : attach(src, target);
 }
 
 static int bind_self(int target, uint64_t attr)
 {
-	_cleanup_close_ int clone = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							       AT_EMPTY_PATH | AT_RECURSIVE);
+	_cleanup_close_ int clone = open_tree(
+	    target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	int r;
 
 	if (clone < 0)
@@ -266,7 +268,7 @@ static int do_proc_readonly(struct exec_ctx *ctx, const struct mount_op *op)
 	if (target < 0)
 		return target;
 	return bind_self(target, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					 MOUNT_ATTR_NOEXEC);
+				     MOUNT_ATTR_NOEXEC);
 }
 
 /* Made here, then checked: a node is only trusted once it is what was asked for. */
@@ -319,8 +321,8 @@ static int file_target(int root, const char *dest)
 /* Recursive, then nosuid/nodev (and read-only) on every submount of the copy. */
 static int do_bind(struct exec_ctx *ctx, const struct mount_op *op)
 {
-	_cleanup_close_ int src = open_tree(AT_FDCWD, op->source, OPEN_TREE_CLONE |
-								     OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	_cleanup_close_ int src =
+	    open_tree(AT_FDCWD, op->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	_cleanup_close_ int target = -1;
 	struct stat st;
 	int r;
@@ -329,8 +331,9 @@ static int do_bind(struct exec_ctx *ctx, const struct mount_op *op)
 		return -errno;
 	if (fstat(src, &st) < 0)
 		return -errno;
-	r = set_attr(src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				  (op->read_only ? MOUNT_ATTR_RDONLY : 0), true);
+	r = set_attr(src,
+		     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (op->read_only ? MOUNT_ATTR_RDONLY : 0),
+		     true);
 	if (r < 0)
 		return r;
 	target = S_ISDIR(st.st_mode) ? mkdir_in_root(ctx->root, op->dest)
@@ -354,15 +357,16 @@ static int do_tmpfs(struct exec_ctx *ctx, const struct mount_op *op)
 		return -ENOMEM;
 	if (!copy || !strstr(copy, "mode="))
 		len += (size_t)sprintf(opts, "mode=0755");
-	for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+	for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
 		static const struct {
 			const char *name;
 			uint64_t set, clear;
 		} flags[] = {
-			{ "ro", MOUNT_ATTR_RDONLY, 0 },      { "rw", 0, MOUNT_ATTR_RDONLY },
-			{ "nosuid", MOUNT_ATTR_NOSUID, 0 },  { "suid", 0, MOUNT_ATTR_NOSUID },
-			{ "nodev", MOUNT_ATTR_NODEV, 0 },    { "dev", 0, MOUNT_ATTR_NODEV },
-			{ "noexec", MOUNT_ATTR_NOEXEC, 0 },  { "exec", 0, MOUNT_ATTR_NOEXEC },
+		    {"ro", MOUNT_ATTR_RDONLY, 0},     {"rw", 0, MOUNT_ATTR_RDONLY},
+		    {"nosuid", MOUNT_ATTR_NOSUID, 0}, {"suid", 0, MOUNT_ATTR_NOSUID},
+		    {"nodev", MOUNT_ATTR_NODEV, 0},   {"dev", 0, MOUNT_ATTR_NODEV},
+		    {"noexec", MOUNT_ATTR_NOEXEC, 0}, {"exec", 0, MOUNT_ATTR_NOEXEC},
 		};
 		bool flag = false;
 
@@ -438,7 +442,8 @@ static int exec_op(struct exec_ctx *ctx, const struct mount_op *op, int root_fd)
 	case MOUNT_RUN:
 		return do_run(ctx, op);
 	case MOUNT_PROC:
-		return mount_fs_at(ctx->root, op->dest, "proc", NULL, nsd | MOUNT_ATTR_NOEXEC, NULL);
+		return mount_fs_at(ctx->root, op->dest, "proc", NULL, nsd | MOUNT_ATTR_NOEXEC,
+				   NULL);
 	case MOUNT_PROC_MASK:
 		return do_proc_mask(ctx, op);
 	case MOUNT_PROC_READONLY:
@@ -477,7 +482,7 @@ static int exec_op(struct exec_ctx *ctx, const struct mount_op *op, int root_fd)
 
 int mount_plan_execute(const struct mount_plan *p, int root_fd, int *ret_root, size_t *ret_failed)
 {
-	struct exec_ctx ctx = { .root = -1, .inacc = -1 };
+	struct exec_ctx ctx = {.root = -1, .inacc = -1};
 	int r = 0;
 
 	for (size_t i = 0; i < p->n_ops; i++) {

@@ -18,19 +18,19 @@
 enum mount_kind {
 	MOUNT_ROOT_BIND,    /* the root directory bound onto itself */
 	MOUNT_ROOT_OVERLAY, /* Ephemeral=yes: overlayfs, the root below a throw-away tmpfs */
-	MOUNT_RUN,          /* tmpfs on /run (first: it holds the node masks are made of) */
+	MOUNT_RUN,	    /* tmpfs on /run (first: it holds the node masks are made of) */
 	MOUNT_PROC,
 	MOUNT_PROC_MASK,     /* an unopenable node over a /proc file (skipped when absent) */
 	MOUNT_PROC_READONLY, /* a /proc path bound read-only onto itself (skipped when absent) */
-	MOUNT_SYS,           /* sysfs, read-only */
-	MOUNT_DEV,           /* tmpfs on /dev */
-	MOUNT_DEV_NODE,      /* a device node made by spawn and verified */
+	MOUNT_SYS,	     /* sysfs, read-only */
+	MOUNT_DEV,	     /* tmpfs on /dev */
+	MOUNT_DEV_NODE,	     /* a device node made by spawn and verified */
 	MOUNT_DEV_SYMLINK,
 	MOUNT_DEVPTS,
 	MOUNT_DEV_SHM,
 	MOUNT_DEV_MQUEUE,
-	MOUNT_BIND, /* Bind= / BindReadOnly= */
-	MOUNT_TMPFS, /* TemporaryFileSystem= */
+	MOUNT_BIND,	   /* Bind= / BindReadOnly= */
+	MOUNT_TMPFS,	   /* TemporaryFileSystem= */
 	MOUNT_COPY_FILE,   /* a host file copied into the root (resolv.conf) */
 	MOUNT_ENSURE_FILE, /* an empty file created when the root lacks it */
 	_MOUNT_KIND_MAX,
@@ -77,8 +77,8 @@ int mount_plan_stat_devices(struct mount_plan *p, char *err, size_t errlen) _mus
  * the root at root_fd is a symlink and that bind sources exist. Returns 0, or -ELOOP, -ENOTDIR,
  * -errno with a message in err.
  */
-int mount_plan_check(const struct mount_plan *p, int root_fd, char *err, size_t errlen)
-	_must_check_;
+int mount_plan_check(const struct mount_plan *p, int root_fd, char *err,
+		     size_t errlen) _must_check_;
 
 /*
  * Normalize path (absolute; "//" and "/./" collapsed, trailing '/' dropped) into a new string.

@@ -4,8 +4,8 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -46,7 +46,7 @@ static uint64_t now_usec(void)
 }
 
 struct netd_wait {
-	int ino;             /* owned: inotify on the state directory, -1 when not waiting */
+	int ino; /* owned: inotify on the state directory, -1 when not waiting */
 	bool configured;
 	struct timespec since; /* a state file older than this is from an earlier start */
 };
@@ -54,7 +54,7 @@ struct netd_wait {
 /* 1: configured; 0: not yet; -EIO: failed (message printed). */
 static int check_state(const struct spawn_cfg *cfg, struct netd_wait *w)
 {
-	struct state_file s = { 0 };
+	struct state_file s = {0};
 	char path[4096];
 	struct stat st;
 	int r;
@@ -80,17 +80,19 @@ static int check_state(const struct spawn_cfg *cfg, struct netd_wait *w)
 
 static void report_timeout(const struct spawn_cfg *cfg)
 {
-	struct state_file s = { 0 };
+	struct state_file s = {0};
 
 	if (state_file_read(cfg->state_dir, cfg->name, &s) == 0) {
-		fprintf(stderr, "spawn: netd did not configure the network of %s within "
+		fprintf(stderr,
+			"spawn: netd did not configure the network of %s within "
 			"TimeoutStartSec=%llus (netd is running: %s/%s.state says STATE=%s)\n",
 			cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000),
 			cfg->state_dir, cfg->name, strna(state_kind_to_string(s.state)));
 		state_file_done(&s);
 		return;
 	}
-	fprintf(stderr, "spawn: netd did not configure the network of %s within "
+	fprintf(stderr,
+		"spawn: netd did not configure the network of %s within "
 		"TimeoutStartSec=%llus (no %s/%s.state: netd does not seem to be running)\n",
 		cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000),
 		cfg->state_dir, cfg->name);
@@ -130,10 +132,10 @@ static int start_loop(struct parent *p, struct netd_wait *w, uint64_t deadline)
 
 	for (;;) {
 		struct pollfd fds[4] = {
-			{ .fd = p->report, .events = POLLIN },
-			{ .fd = p->pidfd, .events = POLLIN },
-			{ .fd = p->sigfd, .events = POLLIN },
-			{ .fd = w->ino, .events = POLLIN },
+		    {.fd = p->report, .events = POLLIN},
+		    {.fd = p->pidfd, .events = POLLIN},
+		    {.fd = p->sigfd, .events = POLLIN},
+		    {.fd = w->ino, .events = POLLIN},
 		};
 		uint64_t now = now_usec();
 		int timeout = w->configured ? -1 : (int)((deadline - now + 999) / 1000);
@@ -151,8 +153,10 @@ static int start_loop(struct parent *p, struct netd_wait *w, uint64_t deadline)
 			r = read_report(p);
 			if (r < 0) {
 				if (r == -EPIPE)
-					fprintf(stderr, "spawn: container %s: child exited during "
-						"setup\n", p->cfg->name);
+					fprintf(stderr,
+						"spawn: container %s: child exited during "
+						"setup\n",
+						p->cfg->name);
 				return -EIO;
 			}
 			ready = true;
@@ -206,7 +210,7 @@ static int netd_wait_init(const struct spawn_cfg *cfg, struct netd_wait *w)
 
 int parent_start(struct parent *p)
 {
-	struct netd_wait w = { .ino = -1 };
+	struct netd_wait w = {.ino = -1};
 	uint64_t deadline = now_usec() + p->cfg->ct->timeout_start_usec;
 	int r;
 
@@ -257,11 +261,11 @@ int parent_supervise(struct parent *p)
 {
 	for (;;) {
 		struct pollfd fds[3] = {
-			{ .fd = p->pidfd, .events = POLLIN },
-			{ .fd = p->sigfd, .events = POLLIN },
-			{ .fd = p->notify, .events = POLLIN },
+		    {.fd = p->pidfd, .events = POLLIN},
+		    {.fd = p->sigfd, .events = POLLIN},
+		    {.fd = p->notify, .events = POLLIN},
 		};
-		siginfo_t si = { 0 };
+		siginfo_t si = {0};
 
 		if (poll(fds, 3, -1) < 0 && errno != EINTR)
 			return 1;

@@ -16,11 +16,11 @@
 struct parent {
 	const struct spawn_cfg *cfg; /* borrowed */
 	pid_t pid;
-	int pidfd;   /* owned */
-	int report;  /* owned: read end of the child's report pipe */
-	int go;      /* owned: write end of the go pipe */
-	int notify;  /* owned: the container's notify socket, or -1 */
-	int sigfd;   /* owned: signalfd for SIGTERM, SIGINT, SIGHUP */
+	int pidfd;  /* owned */
+	int report; /* owned: read end of the child's report pipe */
+	int go;	    /* owned: write end of the go pipe */
+	int notify; /* owned: the container's notify socket, or -1 */
+	int sigfd;  /* owned: signalfd for SIGTERM, SIGINT, SIGHUP */
 	/* CLOCK_REALTIME_COARSE before the links were created: an older state file is stale. */
 	struct timespec links_since;
 };

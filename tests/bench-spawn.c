@@ -14,13 +14,13 @@
 
 #include "sandbox.h"
 
-#define DIR "/run/bench"
-#define ROOT DIR "/root"
-#define CONF DIR "/netd.conf"
-#define STATE DIR "/netd"
-#define NOTIFY DIR "/notify"
+#define DIR	     "/run/bench"
+#define ROOT	     DIR "/root"
+#define CONF	     DIR "/netd.conf"
+#define STATE	     DIR "/netd"
+#define NOTIFY	     DIR "/notify"
 #define SPAWN_NOTIFY DIR "/spawn.notify"
-#define MAX_RUNS 1000
+#define MAX_RUNS     1000
 
 static int cmp_ull(const void *a, const void *b)
 {
@@ -61,7 +61,7 @@ static void run(char *const argv[], int notify_fd, unsigned long long *ret_ready
 		int pidfd = proc_exit_fd(&p);
 
 		r = notify_wait(notify_fd, &pidfd, 1, now_usec() + 30000000ULL, buf, sizeof(buf),
-				&(struct netd_status){ 0 });
+				&(struct netd_status){0});
 		if (r <= 0)
 			fail("no READY=1 from spawn", r ? r : -ETIME);
 		if (r & NOTIFY_MESSAGE && text_has_line(buf, "READY=1")) {
@@ -81,8 +81,8 @@ static void run(char *const argv[], int notify_fd, unsigned long long *ret_ready
 int main(int argc, char **argv)
 {
 	static unsigned long long ready_net[MAX_RUNS], end_net[MAX_RUNS], ready_host[MAX_RUNS],
-		end_host[MAX_RUNS], ready_ns[MAX_RUNS], end_ns[MAX_RUNS], end_unshare[MAX_RUNS],
-		end_bwrap[MAX_RUNS];
+	    end_host[MAX_RUNS], ready_ns[MAX_RUNS], end_ns[MAX_RUNS], end_unshare[MAX_RUNS],
+	    end_bwrap[MAX_RUNS];
 	const char *netd = getenv("NETD"), *spawn = getenv("SPAWN"), *step = NULL;
 	size_t runs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
 	int notify = -1, spawn_notify = -1, r;
@@ -102,9 +102,10 @@ int main(int argc, char **argv)
 	FILE *f = fopen(CONF, "we");
 	if (!f)
 		fail(CONF, -errno);
-	fprintf(f, "[Container b]\nPrivateNetwork=yes\nHostAddress=10.9.0.1\nLocalAddress=10.9.0.2\n"
-		   "Directory=" ROOT "\n[Container h]\nDirectory=" ROOT "\n"
-		   "[Container n]\nPrivateNetwork=yes\nDirectory=" ROOT "\n");
+	fprintf(f,
+		"[Container b]\nPrivateNetwork=yes\nHostAddress=10.9.0.1\nLocalAddress=10.9.0.2\n"
+		"Directory=" ROOT "\n[Container h]\nDirectory=" ROOT "\n"
+		"[Container n]\nPrivateNetwork=yes\nDirectory=" ROOT "\n");
 	fclose(f);
 	r = notify_open(NOTIFY, &notify);
 	if (r == 0)
@@ -117,22 +118,22 @@ int main(int argc, char **argv)
 		int pidfd = proc_exit_fd(&nd);
 
 		r = notify_wait(notify, &pidfd, 1, now_usec() + 10000000ULL, buf, sizeof(buf),
-				&(struct netd_status){ 0 });
+				&(struct netd_status){0});
 		if (r <= 0 || r & NOTIFY_EXITED(0))
 			fail("netd did not get ready", -EIO);
 		if (text_has_line(buf, "READY=1"))
 			break;
 	}
 	for (size_t i = 0; i < runs; i++) {
-		char *s_net[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "b", "--",
-				  "/bin/true", NULL };
-		char *s_host[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "h", "--",
-				   "/bin/true", NULL };
-		char *s_ns[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "n", "--",
-				 "/bin/true", NULL };
-		char *u[] = { "unshare", "--fork", "--pid", "--mount", "--net", "--uts", "--ipc",
-			      "true", NULL };
-		char *b[] = { "bwrap", "--unshare-all", "--bind", ROOT, "/", "/bin/true", NULL };
+		char *s_net[] = {(char *)spawn, "--config", CONF,	 "--state-dir", STATE,
+				 "b",		"--",	    "/bin/true", NULL};
+		char *s_host[] = {(char *)spawn, "--config", CONF,	  "--state-dir", STATE,
+				  "h",		 "--",	     "/bin/true", NULL};
+		char *s_ns[] = {(char *)spawn, "--config", CONF,	"--state-dir", STATE,
+				"n",	       "--",	   "/bin/true", NULL};
+		char *u[] = {"unshare", "--fork", "--pid", "--mount", "--net",
+			     "--uts",	"--ipc",  "true",  NULL};
+		char *b[] = {"bwrap", "--unshare-all", "--bind", ROOT, "/", "/bin/true", NULL};
 
 		run(s_net, spawn_notify, &ready_net[i], &end_net[i]);
 		run(s_host, spawn_notify, &ready_host[i], &end_host[i]);

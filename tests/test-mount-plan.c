@@ -49,23 +49,23 @@ Test(mount_plan, base_order)
 		enum mount_kind kind;
 		const char *dest;
 	} order[] = {
-		{ MOUNT_ROOT_BIND, "/" },
-		{ MOUNT_RUN, "/run" },
-		{ MOUNT_PROC, "/proc" },
-		{ MOUNT_PROC_MASK, "/proc/kcore" },
-		{ MOUNT_PROC_MASK, "/proc/timer_list" },
-		{ MOUNT_PROC_READONLY, "/proc/sys" },
-		{ MOUNT_PROC_READONLY, "/proc/bus" },
-		{ MOUNT_SYS, "/sys" },
-		{ MOUNT_DEV, "/dev" },
-		{ MOUNT_DEV_NODE, "/dev/null" },
-		{ MOUNT_DEV_NODE, "/dev/tty" },
-		{ MOUNT_DEVPTS, "/dev/pts" },
-		{ MOUNT_DEV_SYMLINK, "/dev/ptmx" },
-		{ MOUNT_DEV_SHM, "/dev/shm" },
-		{ MOUNT_COPY_FILE, "/etc/resolv.conf" },
-		{ MOUNT_ENSURE_FILE, "/etc/os-release" },
-		{ MOUNT_ENSURE_FILE, "/etc/machine-id" },
+	    {MOUNT_ROOT_BIND, "/"},
+	    {MOUNT_RUN, "/run"},
+	    {MOUNT_PROC, "/proc"},
+	    {MOUNT_PROC_MASK, "/proc/kcore"},
+	    {MOUNT_PROC_MASK, "/proc/timer_list"},
+	    {MOUNT_PROC_READONLY, "/proc/sys"},
+	    {MOUNT_PROC_READONLY, "/proc/bus"},
+	    {MOUNT_SYS, "/sys"},
+	    {MOUNT_DEV, "/dev"},
+	    {MOUNT_DEV_NODE, "/dev/null"},
+	    {MOUNT_DEV_NODE, "/dev/tty"},
+	    {MOUNT_DEVPTS, "/dev/pts"},
+	    {MOUNT_DEV_SYMLINK, "/dev/ptmx"},
+	    {MOUNT_DEV_SHM, "/dev/shm"},
+	    {MOUNT_COPY_FILE, "/etc/resolv.conf"},
+	    {MOUNT_ENSURE_FILE, "/etc/os-release"},
+	    {MOUNT_ENSURE_FILE, "/etc/machine-id"},
 	};
 	ssize_t last = -1;
 
@@ -105,7 +105,8 @@ Test(mount_plan, enable_tun_and_device_allow)
 	ssize_t i;
 
 	cr_assert(build("EnableTun=yes\nDeviceAllow=/dev/fuse rw\nDeviceAllow=/dev/kvm r\n"
-			"DeviceAllow=char-pts rw\nDeviceAllow=/dev/null rw\n") == 0, "%s", err);
+			"DeviceAllow=char-pts rw\nDeviceAllow=/dev/null rw\n") == 0,
+		  "%s", err);
 	i = find(MOUNT_DEV_NODE, "/dev/net/tun");
 	cr_assert(i >= 0);
 	cr_expect(plan->ops[i].rdev == makedev(10, 200));
@@ -124,8 +125,7 @@ Test(mount_plan, enable_tun_and_device_allow)
 
 Test(mount_plan, binds_and_tmpfs_sorted_parents_first)
 {
-	static const char *const want[] = { "/data", "/data/cache", "/data/x", "/data-old",
-					    "/srv" };
+	static const char *const want[] = {"/data", "/data/cache", "/data/x", "/data-old", "/srv"};
 	size_t first;
 
 	cr_assert(build("Bind=/host/x:/data/x\nTemporaryFileSystem=/data/cache:size=1m\n"
@@ -147,14 +147,14 @@ Test(mount_plan, refusals)
 	static const struct {
 		const char *body, *words;
 	} cases[] = {
-		{ "Bind=/a:/proc/x\n", "/proc/x" },
-		{ "Bind=/a:/sys\n", "/sys" },
-		{ "Bind=/a:/\n", "cannot mount over \"/\"" },
-		{ "TemporaryFileSystem=/proc\n", "/proc" },
-		{ "Bind=/a:/x/../../etc\n", "\"..\"" },
-		{ "TemporaryFileSystem=/x/..\n", "invalid path" },
-		{ "DeviceAllow=/etc/passwd rw\n", "not a node under /dev" },
-		{ "DeviceAllow=/dev/pts/0 rw\n", "not a node under /dev" },
+	    {"Bind=/a:/proc/x\n", "/proc/x"},
+	    {"Bind=/a:/sys\n", "/sys"},
+	    {"Bind=/a:/\n", "cannot mount over \"/\""},
+	    {"TemporaryFileSystem=/proc\n", "/proc"},
+	    {"Bind=/a:/x/../../etc\n", "\"..\""},
+	    {"TemporaryFileSystem=/x/..\n", "invalid path"},
+	    {"DeviceAllow=/etc/passwd rw\n", "not a node under /dev"},
+	    {"DeviceAllow=/dev/pts/0 rw\n", "not a node under /dev"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -171,8 +171,8 @@ Test(mount_plan, normalize)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "/", "/" }, { "//a//b/", "/a/b" }, { "/a/./b", "/a/b" }, { "/./", "/" },
-		{ "a/b", NULL }, { "/a/../b", NULL }, { "/..", NULL }, { "/a/..b", "/a/..b" },
+	    {"/", "/"},	   {"//a//b/", "/a/b"}, {"/a/./b", "/a/b"}, {"/./", "/"},
+	    {"a/b", NULL}, {"/a/../b", NULL},	{"/..", NULL},	    {"/a/..b", "/a/..b"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

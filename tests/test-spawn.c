@@ -21,17 +21,17 @@
 #include "harness.h"
 #include "parent.h"
 
-#define CT "ct"
-#define ROOT TEST_DIR "/root"
-#define OUT TEST_DIR "/spawn.out"
-#define ERR TEST_DIR "/spawn.err"
-#define HOSTDIR TEST_DIR "/host"
+#define CT	     "ct"
+#define ROOT	     TEST_DIR "/root"
+#define OUT	     TEST_DIR "/spawn.out"
+#define ERR	     TEST_DIR "/spawn.err"
+#define HOSTDIR	     TEST_DIR "/host"
 #define SPAWN_NOTIFY TEST_DIR "/spawn.notify"
-#define H4 "10.9.0.1"
-#define L4 "10.9.0.2"
-#define SPAWN_MS 30000
+#define H4	     "10.9.0.1"
+#define L4	     "10.9.0.2"
+#define SPAWN_MS     30000
 
-static struct proc sp = { .pidfd = -1 };
+static struct proc sp = {.pidfd = -1};
 
 static void leave(void)
 {
@@ -96,7 +96,7 @@ static void setup(const char *extra, bool netd)
 /* Raise an inheritable and ambient capability before exec, to see spawn clear them. */
 static void raise_inh_amb(void)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d) < 0)
@@ -110,16 +110,24 @@ static void raise_inh_amb(void)
 struct start_opts {
 	const char *name;   /* default CT */
 	bool no_command;    /* run the container's init */
-	bool leak_fds;      /* leave fds 7 and 8 open (not CLOEXEC) across spawn's exec */
+	bool leak_fds;	    /* leave fds 7 and 8 open (not CLOEXEC) across spawn's exec */
 	bool caps_dirty;    /* inheritable and ambient CAP_NET_RAW */
 	const char *notify; /* NOTIFY_SOCKET for spawn */
 };
 
 static void spawn_start_opts(const char *cmd, const struct start_opts *o)
 {
-	char *argv[] = { (char *)spawn_bin(), "--config", NETD_CONF, "--state-dir", STATE_DIR,
-			 (char *)(o->name ? o->name : CT), "--", "/bin/sh", "-c", (char *)cmd,
-			 NULL };
+	char *argv[] = {(char *)spawn_bin(),
+			"--config",
+			NETD_CONF,
+			"--state-dir",
+			STATE_DIR,
+			(char *)(o->name ? o->name : CT),
+			"--",
+			"/bin/sh",
+			"-c",
+			(char *)cmd,
+			NULL};
 	int out = open(OUT, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int err = open(ERR, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r;
@@ -149,7 +157,7 @@ static void spawn_start_opts(const char *cmd, const struct start_opts *o)
 
 static void spawn_start(const char *cmd)
 {
-	spawn_start_opts(cmd, &(struct start_opts){ 0 });
+	spawn_start_opts(cmd, &(struct start_opts){0});
 }
 
 static int spawn_wait(void)
@@ -191,8 +199,8 @@ static void expect_host_clean(const char *name)
 	expect_sh("test ! -e /run/netns/ct");
 	expect_sh("! grep -q ' /run/netns/ct ' /proc/self/mountinfo");
 	expect_sh("! grep -q ' " ROOT "' /proc/self/mountinfo");
-	cr_expect(sh("ip link show dev ve-%s >/dev/null 2>&1", name) != 0,
-		  "ve-%s still exists", name);
+	cr_expect(sh("ip link show dev ve-%s >/dev/null 2>&1", name) != 0, "ve-%s still exists",
+		  name);
 }
 
 /* Wait (inotify, bounded) until dir/name exists. */
@@ -205,7 +213,7 @@ static void wait_file(const char *dir, const char *name, int timeout_ms)
 	cr_assert(fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) >= 0);
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
 	while (access(path, F_OK) != 0) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int ms = remaining_ms(deadline);
 
 		cr_assert(ms > 0, "%s did not appear within %d ms", path, timeout_ms);
@@ -251,7 +259,7 @@ Test(spawn, network_ready_before_command)
 static void spawn_start_running(const char *name)
 {
 	spawn_start_opts("trap 'exit 0' TERM; touch /mnt/rw/ready; sleep 1000 & wait",
-			 &(struct start_opts){ .name = name });
+			 &(struct start_opts){.name = name});
 	wait_file(HOSTDIR, "ready", SPAWN_MS);
 }
 
@@ -341,7 +349,7 @@ Test(spawn, only_stdio_fds_inside)
 
 	setup(NULL, true);
 	/* "; true": sh stays PID 1 instead of exec'ing ls, whose own fd would show. */
-	spawn_start_opts("ls /proc/1/fd; true", &(struct start_opts){ .leak_fds = true });
+	spawn_start_opts("ls /proc/1/fd; true", &(struct start_opts){.leak_fds = true});
 	r = spawn_wait();
 	out = file_read(OUT);
 	cr_assert(r == 0, "spawn exited %d: %s", r, strna(file_read(ERR)));
@@ -368,7 +376,7 @@ Test(spawn, capabilities_reduced_and_inheritable_ambient_empty)
 	want &= cap_line(self, "CapBnd");
 
 	setup("Capability=CAP_SYS_TIME\n", true);
-	spawn_start_opts("grep Cap /proc/self/status", &(struct start_opts){ .caps_dirty = true });
+	spawn_start_opts("grep Cap /proc/self/status", &(struct start_opts){.caps_dirty = true});
 	r = spawn_wait();
 	out = file_read(OUT);
 	cr_assert(r == 0 && out, "spawn exited %d: %s", r, strna(file_read(ERR)));
@@ -432,9 +440,9 @@ Test(spawn, default_init)
 	_cleanup_free_ char *out = NULL;
 
 	setup(NULL, true);
-	sh_ok("printf '#!/bin/sh\\necho sbin-init\\nexit 3\\n' > " ROOT "/sbin/init && chmod +x "
-	      ROOT "/sbin/init");
-	spawn_start_opts(NULL, &(struct start_opts){ .no_command = true });
+	sh_ok("printf '#!/bin/sh\\necho sbin-init\\nexit 3\\n' > " ROOT
+	      "/sbin/init && chmod +x " ROOT "/sbin/init");
+	spawn_start_opts(NULL, &(struct start_opts){.no_command = true});
 	cr_expect(spawn_wait() == 3);
 	out = file_read(OUT);
 	cr_expect(streq_ptr(out, "sbin-init\n"), "ran: %s", strna(out));
@@ -442,7 +450,7 @@ Test(spawn, default_init)
 	sh_ok("mkdir -p " ROOT "/nix/var/nix/profiles/system && printf '#!/bin/sh\\necho nixos\\n'"
 	      " > " ROOT "/nix/var/nix/profiles/system/init && chmod +x " ROOT
 	      "/nix/var/nix/profiles/system/init");
-	spawn_start_opts(NULL, &(struct start_opts){ .no_command = true });
+	spawn_start_opts(NULL, &(struct start_opts){.no_command = true});
 	cr_expect(spawn_wait() == 0);
 	out = file_read(OUT);
 	cr_expect(streq_ptr(out, "nixos\n"), "ran: %s", strna(out));
@@ -464,8 +472,8 @@ static void expect_refused(const char *name, const char *words)
 Test(spawn, symlink_bind_destination_escape_refused)
 {
 	setup("Bind=" TEST_DIR "/src:/mnt/escape/sub\n", true);
-	sh_ok("mkdir -p " TEST_DIR "/src " TEST_DIR "/outside && ln -s " TEST_DIR
-	      "/outside " ROOT "/mnt/escape");
+	sh_ok("mkdir -p " TEST_DIR "/src " TEST_DIR "/outside && ln -s " TEST_DIR "/outside " ROOT
+	      "/mnt/escape");
 	expect_refused(CT, "symlink");
 	expect_sh("test -z \"$(ls -A " TEST_DIR "/outside)\"");
 	sh_ok("rm " ROOT "/mnt/escape && ln -s ../../../../../../.." TEST_DIR "/outside " ROOT
@@ -519,7 +527,7 @@ Test(spawn, no_netd_times_out_and_cleans_up)
 	cr_expect(r == 1, "spawn exited %d; stderr: %s", r, strna(err));
 	cr_expect(now_usec() - t0 >= 2000000, "gave up before TimeoutStartSec");
 	cr_expect(err && strstr(err, "netd did not configure the network") &&
-			  strstr(err, "does not seem to be running"),
+		      strstr(err, "does not seem to be running"),
 		  "stderr: %s", strna(err));
 	expect_sh("test ! -s " OUT);
 	expect_host_clean(CT);
@@ -528,10 +536,38 @@ Test(spawn, no_netd_times_out_and_cleans_up)
 Test(spawn, undeclared_name_refused)
 {
 	setup(NULL, false);
-	spawn_start_opts("echo started", &(struct start_opts){ .name = "nosuch" });
+	spawn_start_opts("echo started", &(struct start_opts){.name = "nosuch"});
 	cr_expect(spawn_wait() == 1);
 	cr_expect(sh("grep -q 'not declared' " ERR) == 0, "stderr: %s", strna(file_read(ERR)));
 	expect_sh("test ! -e /run/netns/nosuch");
+}
+
+Test(spawn, missing_root_and_invalid_declaration_refused)
+{
+	_cleanup_free_ char *err = NULL;
+
+	build_root();
+	file_write(NETD_CONF, "[Container " CT "]\nPrivateNetwork=yes\nHostAddress=" H4 "\n"
+			      "Directory=" TEST_DIR "/nosuchroot\n");
+	cr_expect(spawn_run("echo started") == 1);
+	err = file_read(ERR);
+	cr_expect(err && strstr(err, TEST_DIR "/nosuchroot"), "stderr: %s", strna(err));
+	expect_host_clean(CT);
+	free(TAKE_PTR(err));
+	file_write(NETD_CONF, "[Container " CT "]\nPrivateNetwork=yes\nDirectory=" ROOT "\n"
+			      "Capability=CAP_NOT_A_CAP\n");
+	cr_expect(spawn_run("echo started") == 1);
+	err = file_read(ERR);
+	cr_expect(err && strstr(err, "CAP_NOT_A_CAP"), "stderr: %s", strna(err));
+	expect_host_clean(CT);
+	free(TAKE_PTR(err));
+	file_write(NETD_CONF, "[Container " CT "]\nPrivateNetwork=yes\nDirectory=" ROOT "\n"
+			      "NoSuchKey=1\n");
+	cr_expect(spawn_run("echo started") == 1);
+	err = file_read(ERR);
+	cr_expect(err && strstr(err, NETD_CONF ":4:"), "stderr: %s", strna(err));
+	expect_sh("test ! -s " OUT);
+	expect_host_clean(CT);
 }
 
 Test(spawn, no_links_without_addresses)
@@ -567,10 +603,10 @@ Test(spawn, sigkill_takes_the_container_and_host_side_with_it)
 
 	setup(NULL, true);
 	cr_assert(notify_open(SPAWN_NOTIFY, &notify) == 0);
-	spawn_start_opts("sleep 1000 & sleep 1000", &(struct start_opts){ .notify = SPAWN_NOTIFY });
+	spawn_start_opts("sleep 1000 & sleep 1000", &(struct start_opts){.notify = SPAWN_NOTIFY});
 	/* READY=1 comes at exec: the command has no notify support of its own. */
 	for (;;) {
-		int r = notify_wait(notify, &(int){ proc_exit_fd(&sp) }, 1, deadline, buf,
+		int r = notify_wait(notify, &(int){proc_exit_fd(&sp)}, 1, deadline, buf,
 				    sizeof(buf), NULL);
 
 		cr_assert(r > 0, "no READY=1 from spawn");
@@ -590,7 +626,7 @@ Test(spawn, sigkill_takes_the_container_and_host_side_with_it)
 	assert_sh("test -e /run/netns/" CT " && ip link show dev ve-" CT " >/dev/null");
 	cr_assert(proc_stop(&sp, SIGKILL, WAIT_MS) == 128 + SIGKILL);
 	for (int i = 0; i < n; i++) {
-		struct pollfd p = { .fd = pidfds[i], .events = POLLIN };
+		struct pollfd p = {.fd = pidfds[i], .events = POLLIN};
 
 		cr_expect(poll(&p, 1, WAIT_MS) == 1, "child %d of spawn still runs", i);
 		close(pidfds[i]);
@@ -638,10 +674,10 @@ Test(spawn, notify_forwarded_from_container)
 	cr_assert(notify_open(SPAWN_NOTIFY, &notify) == 0);
 	spawn_start_opts("test \"$NOTIFY_SOCKET\" = /run/host/notify && "
 			 "notify 'STATUS=from inside\nREADY=1' && echo sent",
-			 &(struct start_opts){ .notify = SPAWN_NOTIFY });
+			 &(struct start_opts){.notify = SPAWN_NOTIFY});
 	while (!(ready && status)) {
 		int r = notify_wait(notify, NULL, 0, deadline, buf, sizeof(buf),
-				    &(struct netd_status){ 0 });
+				    &(struct netd_status){0});
 
 		cr_assert(r > 0, "want READY=1 and the container's STATUS=; ready %d status %d",
 			  ready, status);
@@ -668,7 +704,7 @@ Test(spawn_pure, capability_names_and_sets)
 {
 	uint64_t set = 0;
 	const char *bad = NULL;
-	char *list[] = { "CAP_SYS_TIME", "sys_module", NULL }, *wrong[] = { "CAP_NOPE", NULL };
+	char *list[] = {"CAP_SYS_TIME", "sys_module", NULL}, *wrong[] = {"CAP_NOPE", NULL};
 
 	cr_expect(caps_from_name("CAP_NET_ADMIN") == CAP_NET_ADMIN);
 	cr_expect(caps_from_name("cap_bpf") == CAP_BPF);
@@ -686,9 +722,8 @@ Test(spawn_pure, capability_names_and_sets)
 
 Test(spawn_pure, elf_i386)
 {
-	Elf32_Ehdr h = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
-				      ELFDATA2LSB },
-			 .e_machine = EM_386 };
+	Elf32_Ehdr h = {.e_ident = {ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB},
+			.e_machine = EM_386};
 
 	cr_expect(exec_elf_is_i386(&h, sizeof(h)));
 	cr_expect(!exec_elf_is_i386(&h, sizeof(h) - 1), "truncated header");
