@@ -216,6 +216,9 @@ int parent_start(struct parent *p)
 
 	w.since = p->links_since;
 	r = netd_wait_init(p->cfg, &w);
+	if (r < 0 && r != -EIO)
+		fprintf(stderr, "spawn: watch %s for %s.state: %s\n", p->cfg->state_dir,
+			p->cfg->name, strerror(-r));
 	if (r == 0)
 		r = start_loop(p, &w, deadline);
 	safe_close(w.ino);
