@@ -138,13 +138,20 @@ static int start_loop(struct parent *p, struct netd_wait *w, uint64_t deadline)
 		    {.fd = w->ino, .events = POLLIN},
 		};
 		uint64_t now = now_usec();
-		int timeout = w->configured ? -1 : (int)((deadline - now + 999) / 1000);
+		int timeout = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
 		int r;
 
 		if (ready && w->configured)
 			return 0;
-		if (!w->configured && now >= deadline) {
-			report_timeout(p->cfg);
+		/* TimeoutStartSec bounds the whole start, the container's own setup included. */
+		if (now >= deadline) {
+			if (!w->configured)
+				report_timeout(p->cfg);
+			else
+				fprintf(stderr, "spawn: container %s: setup did not finish within "
+						"TimeoutStartSec=%llus\n",
+					p->cfg->name,
+					(unsigned long long)(p->cfg->ct->timeout_start_usec / 1000000));
 			return -ETIME;
 		}
 		if (poll(fds, 4, timeout) < 0 && errno != EINTR)
