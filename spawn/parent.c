@@ -81,20 +81,24 @@ static int check_state(const struct spawn_cfg *cfg, struct netd_wait *w)
 static void report_timeout(const struct spawn_cfg *cfg)
 {
 	struct state_file s = {0};
+	int running = state_dir_locked(cfg->state_dir);
+	const char *who = running > 0 ? "netd is running"
+			  : running == 0 ? "netd is not running: nothing holds its lock"
+					 : "whether netd is running is unknown";
 
 	if (state_file_read(cfg->state_dir, cfg->name, &s) == 0) {
 		fprintf(stderr,
 			"spawn: netd did not configure the network of %s within "
-			"TimeoutStartSec=%llus (netd is running: %s/%s.state says STATE=%s)\n",
-			cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000),
+			"TimeoutStartSec=%llus (%s; %s/%s.state says STATE=%s)\n",
+			cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000), who,
 			cfg->state_dir, cfg->name, strna(state_kind_to_string(s.state)));
 		state_file_done(&s);
 		return;
 	}
 	fprintf(stderr,
 		"spawn: netd did not configure the network of %s within "
-		"TimeoutStartSec=%llus (no %s/%s.state: netd does not seem to be running)\n",
-		cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000),
+		"TimeoutStartSec=%llus (%s; there is no %s/%s.state)\n",
+		cfg->name, (unsigned long long)(cfg->ct->timeout_start_usec / 1000000), who,
 		cfg->state_dir, cfg->name);
 }
 

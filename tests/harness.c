@@ -649,6 +649,19 @@ static bool is_text(const char *text, const char *want)
 	return streq_ptr(text, want);
 }
 
+static bool exists(const char *text, const char *want)
+{
+	return text != NULL;
+}
+
+void wait_exists(const char *dir, const char *file, int timeout_ms)
+{
+	_cleanup_free_ char *path = NULL;
+
+	cr_assert(asprintf(&path, "%s/%s", dir, file) >= 0);
+	wait_path(dir, path, "the file to exist", timeout_ms, exists);
+}
+
 void wait_file(const char *dir, const char *file, const char *text, int timeout_ms)
 {
 	_cleanup_free_ char *path = NULL;

@@ -100,6 +100,8 @@ int netd_run(char **ret_err, const char *fmt, ...) _printf_(2, 3);
 
 /* Wait (inotify on dir, bounded) until DIR/NAME.state has STATE=state. */
 void wait_state(const char *dir, const char *name, const char *state, int timeout_ms);
+/* Wait (inotify on dir, bounded) until DIR/FILE exists (and can be read). */
+void wait_exists(const char *dir, const char *file, int timeout_ms);
 /* Wait (inotify on dir, bounded) until DIR/FILE holds exactly text. */
 void wait_file(const char *dir, const char *file, const char *text, int timeout_ms);
 /* Wait until DIR/NAME.state does not exist. */

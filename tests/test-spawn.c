@@ -203,26 +203,6 @@ static void expect_host_clean(const char *name)
 		  name);
 }
 
-/* Wait (inotify, bounded) until dir/name exists. */
-static void wait_file(const char *dir, const char *name, int timeout_ms)
-{
-	unsigned long long deadline = now_usec() + (unsigned long long)timeout_ms * 1000;
-	_cleanup_close_ int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	char path[4096], buf[4096];
-
-	cr_assert(fd >= 0 && inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) >= 0);
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (access(path, F_OK) != 0) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int ms = remaining_ms(deadline);
-
-		cr_assert(ms > 0, "%s did not appear within %d ms", path, timeout_ms);
-		cr_assert(poll(&p, 1, ms) >= 0);
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-	}
-}
-
 Test(spawn, pid1_hostname_own_processes)
 {
 	_cleanup_free_ char *out = NULL;
@@ -260,7 +240,7 @@ static void spawn_start_running(const char *name)
 {
 	spawn_start_opts("trap 'exit 0' TERM; touch /mnt/rw/ready; sleep 1000 & wait",
 			 &(struct start_opts){.name = name});
-	wait_file(HOSTDIR, "ready", SPAWN_MS);
+	wait_exists(HOSTDIR, "ready", SPAWN_MS);
 }
 
 static void spawn_stop(void)
@@ -429,7 +409,7 @@ Test(spawn, sigterm_is_forwarded)
 {
 	setup("Bind=" HOSTDIR ":/mnt/rw\n", true);
 	spawn_start("trap 'exit 42' TERM; touch /mnt/rw/ready; sleep 1000 & wait");
-	wait_file(HOSTDIR, "ready", SPAWN_MS);
+	wait_exists(HOSTDIR, "ready", SPAWN_MS);
 	cr_assert(proc_signal(&sp, SIGTERM) == 0);
 	cr_expect(spawn_wait() == 42, "SIGTERM not forwarded to PID 1");
 	expect_host_clean(CT);
@@ -527,7 +507,7 @@ Test(spawn, no_netd_times_out_and_cleans_up)
 	cr_expect(r == 1, "spawn exited %d; stderr: %s", r, strna(err));
 	cr_expect(now_usec() - t0 >= 2000000, "gave up before TimeoutStartSec");
 	cr_expect(err && strstr(err, "netd did not configure the network") &&
-		      strstr(err, "does not seem to be running"),
+		      strstr(err, "netd is not running: nothing holds its lock"),
 		  "stderr: %s", strna(err));
 	expect_sh("test ! -s " OUT);
 	expect_host_clean(CT);
