@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Containers and their endpoints from the config; a container's verdict and its state file. */
 #include <dirent.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "container.h"
 #include "forward.h"
@@ -264,6 +266,44 @@ static int forwards_line(const struct container *ct, char **ret)
 	return asprintf(ret, "FORWARDS=%s", text) < 0 ? -ENOMEM : 0;
 }
 
+static void put_addr(FILE *f, const struct conf_addr *a, bool *first)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+
+	if (!a->family)
+		return;
+	fprintf(f, "%s%s", *first ? "" : " ", conf_addr_to_string(a, buf, sizeof(buf)));
+	*first = false;
+}
+
+/* "ADDRESSES=..." (malloc'ed): the container side's addresses, main veth first; NULL when
+ * none are declared. Returns 0 or -ENOMEM. */
+static int addresses_line(const struct container *ct, char **ret)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	bool first = true;
+	FILE *f = open_memstream(&buf, &size);
+
+	*ret = NULL;
+	if (!f)
+		return -ENOMEM;
+	fputs("ADDRESSES=", f);
+	for (size_t i = 1; i < ct->n_eps; i += 2) {
+		put_addr(f, &ct->eps[i].veth->local_addr4, &first);
+		put_addr(f, &ct->eps[i].veth->local_addr6, &first);
+	}
+	if (fclose(f) != 0 || !buf) {
+		free(buf);
+		return -ENOMEM;
+	}
+	if (first)
+		free(buf);
+	else
+		*ret = buf;
+	return 0;
+}
+
 static void counts_add(struct container_counts *to, const struct container_counts *c, int sign)
 {
 	to->configured += (unsigned)(sign * (int)c->configured);
@@ -306,6 +346,35 @@ void container_remove_state(struct container *ct, const char *state_dir,
 	ct->state_text = NULL;
 }
 
+static uint64_t now_realtime_usec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* MESSAGE_ID= of the transitions an admin may want to find or alert on. */
+#define MESSAGE_CONFIGURED "dc7d76773dd14a20a29622925bd1f6c6"
+#define MESSAGE_FAILED "d2ab7dc84f5146bdbbda5e27bed929b0"
+
+/* One line per change of state kind, with CONTAINER=, IFNAME= and for two of them MESSAGE_ID=. */
+static void log_transition(const struct container *ct, struct nsview *host,
+			   const struct verdict *v)
+{
+	struct log_fields f = {
+		.container = ct->conf->name,
+		.ifname = host_ifname(ct, host),
+		.message_id = v->state == STATE_CONFIGURED ? MESSAGE_CONFIGURED
+			      : v->state == STATE_FAILED   ? MESSAGE_FAILED
+							   : NULL,
+	};
+
+	(void)log_fields_internal(v->state == STATE_FAILED ? LOG_WARNING : LOG_INFO, 0, &f,
+				  "%s: %s%s%s", ct->conf->name, state_kind_to_string(v->state),
+				  v->error ? ": " : "", v->error ? v->error : "");
+}
+
 /* Forwards go in once the container is configured and stay until its links are gone. */
 static int set_forwarding(struct container *ct, bool on)
 {
@@ -321,9 +390,10 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 			   struct container_counts *counts)
 {
 	struct verdict v = { .state = STATE_CONFIGURED };
-	_cleanup_free_ char *text = NULL, *fwd = NULL;
-	char netns[PATH_MAX], *extra[2] = {};
+	_cleanup_free_ char *text = NULL, *fwd = NULL, *addrs = NULL, *since = NULL;
+	char netns[PATH_MAX], *extra[4] = {}, **x = extra;
 	struct state_file sf;
+	uint64_t since_usec;
 	int changed, r;
 
 	if (!container_has_links(ct) || !ct->conf->private_network) {
@@ -337,10 +407,20 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 		v.state = STATE_FAILED;
 		v.error = ct->forward_error;
 	}
+	/* SINCE= is when the state last changed kind: rewrites within one state keep it. */
+	since_usec = v.state == ct->state && ct->state_text ? ct->since_usec : now_realtime_usec();
 	r = forwards_line(ct, &fwd);
+	if (r >= 0)
+		r = addresses_line(ct, &addrs);
+	if (r >= 0 && asprintf(&since, "SINCE=%" PRIu64, since_usec) < 0)
+		r = -ENOMEM;
 	if (r < 0)
 		return changed;
-	extra[0] = fwd;
+	if (addrs)
+		*x++ = addrs;
+	if (fwd)
+		*x++ = fwd;
+	*x = since;
 	describe(ct, host, &v, netns, extra, &sf);
 	r = state_file_format(&sf, &text);
 	if (r < 0 || streq_ptr(text, ct->state_text))
@@ -351,10 +431,10 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 		return changed;
 	}
 	if (v.state != ct->state || !ct->state_text)
-		log_info("%s: %s%s%s", ct->conf->name, state_kind_to_string(v.state),
-			 v.error ? ": " : "", v.error ? v.error : "");
+		log_transition(ct, host, &v);
 	uncount(ct, counts);
 	ct->state = v.state;
+	ct->since_usec = since_usec;
 	free(ct->state_text);
 	ct->state_text = TAKE_PTR(text);
 	container_count(ct, counts);

@@ -29,6 +29,7 @@ struct container {
 	size_t n_eps;
 	char *state_text;   /* owned: the state file's current content, NULL when there is none */
 	enum state_kind state; /* meaningful while state_text != NULL */
+	uint64_t since_usec;   /* CLOCK_REALTIME of the last change of state kind (SINCE=) */
 	struct container_counts counted; /* what it adds to the engine's counts */
 	/* Its forwards and masquerade are installed: set when it is first configured after its
 	 * links appeared, cleared when its links are gone. */

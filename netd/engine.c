@@ -10,6 +10,7 @@
 #include "desired.h"
 #include "engine.h"
 #include "forward.h"
+#include "hosts.h"
 #include "log.h"
 
 /* ---- events: handlers called by the rtnl sessions (no I/O here) ------------------------ */
@@ -88,25 +89,27 @@ static bool master_gone(const struct engine *e, const struct op *op)
 	return !br || strcmp(br->link.kind, "bridge") != 0;
 }
 
+/* One text for the log and ERROR=: "IFNAME: add route ... failed: ERRNO TEXT: EXTACK TEXT". */
 static void record_failure(struct link *l, const struct op *op, const struct nl_err *err, int r)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *what = NULL, *error = NULL;
 	char desc[128];
 
 	(void)op_describe(op, desc, sizeof(desc));
+	if (asprintf(&what, "%s (%s) failed: %s%s%s", desc,
+		     nl_type_to_string(apply_request_type(op)), strerror(-r),
+		     err->msg[0] ? ": " : "", err->msg) < 0)
+		what = NULL;
 	if (!l->claim) {
-		log_warning_errno(r, "%s: %s failed%s%s, ignoring", l->label, desc,
-				  err->msg[0] ? ": " : "", err->msg);
+		(void)link_log(l, LOG_WARNING, 0, -r, "%s, ignoring", what ? what : desc);
 		link_fail(l, "");
 		return;
 	}
-	log_warning_errno(r, "%s: %s (%s) failed%s%s", l->label, desc,
-			  nl_type_to_string(apply_request_type(op)), err->msg[0] ? ": " : "",
-			  err->msg);
-	if (asprintf(&text, "%s: %s failed: %s%s%s", strchr(l->label, ' ') + 1, desc,
-		     strerror(-r), err->msg[0] ? ": " : "", err->msg) < 0)
-		text = NULL;
-	link_fail(l, text ? text : desc);
+	(void)link_log(l, LOG_WARNING, 0, -r, "%s", what ? what : desc);
+	/* ERROR= goes in the container's own file: the link's name is enough. */
+	if (asprintf(&error, "%s: %s", l->ifname, what ? what : desc) < 0)
+		error = NULL;
+	link_fail(l, error ? error : desc);
 }
 
 static void on_request_done(struct rtnl *s, const struct request *req, const struct nl_err *err,
@@ -140,8 +143,8 @@ static void on_request_done(struct rtnl *s, const struct request *req, const str
 		break;
 	case RECONCILE_REPLAN:
 		link_replanned(l);
-		log_debug("%s: %s refused (%s) after the link changed, replanning", l->label,
-			  op_type_to_string(req->op.type), strerror(-r));
+		(void)link_log(l, LOG_DEBUG, 0, -r, "%s refused (%s) after the link changed, "
+			       "replanning", op_type_to_string(req->op.type), strerror(-r));
 		break;
 	default:
 		record_failure(l, &req->op, err, r);
@@ -453,10 +456,12 @@ static bool plan_link(struct engine *e, struct link *l, struct list_node *flush)
 	for (size_t i = 0; i < ops.n; i++) {
 		int r;
 
-		log_debug("%s: %s", l->label, op_describe(&ops.ops[i], buf, sizeof(buf)));
+		if (log_get_max_level() >= LOG_DEBUG)
+			(void)link_log(l, LOG_DEBUG, 0, 0, "%s",
+				       op_describe(&ops.ops[i], buf, sizeof(buf)));
 		r = rtnl_queue(v->rtnl, &ops.ops[i], e->generation);
 		if (r < 0) {
-			log_warning_errno(r, "%s: failed to queue a request, retrying", l->label);
+			(void)link_log(l, LOG_WARNING, r, 0, "failed to queue a request, retrying");
 			return false;
 		}
 		link_sent(l);
@@ -480,7 +485,7 @@ static struct link *refresh(struct link *l)
 	l->refresh = false;
 	r = rtnl_refresh_link(v->rtnl, ifindex);
 	if (r < 0)
-		log_warning_errno(r, "%s: cannot read the link again, ignoring", l->label);
+		(void)link_log(l, LOG_WARNING, r, 0, "cannot read the link again, ignoring");
 	l = nsview_link(v, ifindex);
 	if (l)
 		link_take(l);
@@ -538,8 +543,12 @@ static void judge_all(struct engine *e)
 			list_add_tail(&later, n);
 			continue;
 		}
+		bool listed = hosts_lists(ct);
+
 		if (container_update_state(ct, e->host, e->state_dir, &e->counts) > 0)
 			e->forwards_dirty = true;
+		if (hosts_lists(ct) != listed)
+			engine_hosts_changed(e);
 		if (ct->forwarding)
 			enable_localnet(e, ct);
 	}
@@ -629,6 +638,42 @@ static void sync_forwards(struct engine *e)
 		forwarding_enable(s);
 	}
 	forward_set_free(s);
+}
+
+static int on_hosts_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct engine *e = userdata;
+	int r = hosts_write(e->state_dir, e->containers, e->n_containers);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to write %s/%s, ignoring", e->state_dir, HOSTS_FILE);
+	return 0;
+}
+
+/*
+ * The file is rewritten whole: during a burst of containers coming up, changes within
+ * HOSTS_DELAY_USEC make one write, not one per container.
+ */
+#define HOSTS_DELAY_USEC (50 * 1000)
+
+void engine_hosts_changed(struct engine *e)
+{
+	uint64_t now;
+	int enabled = SD_EVENT_OFF, r;
+
+	if (e->hosts_timer && sd_event_source_get_enabled(e->hosts_timer, &enabled) >= 0 &&
+	    enabled != SD_EVENT_OFF)
+		return; /* a write is already due */
+	r = sd_event_now(e->event, CLOCK_MONOTONIC, &now);
+	if (r >= 0 && !e->hosts_timer)
+		r = sd_event_add_time(e->event, &e->hosts_timer, CLOCK_MONOTONIC,
+				      now + HOSTS_DELAY_USEC, 0, on_hosts_timer, e);
+	else if (r >= 0)
+		r = sd_event_source_set_time(e->hosts_timer, now + HOSTS_DELAY_USEC);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(e->hosts_timer, SD_EVENT_ONESHOT);
+	if (r < 0)
+		(void)on_hosts_timer(NULL, 0, e); /* no timer: write at once rather than never */
 }
 
 static int on_pass(sd_event_source *s, void *userdata)
@@ -761,6 +806,7 @@ struct engine *engine_free(struct engine *e)
 	claim_index_done(&e->claims);
 	sd_event_source_disable_unref(e->pass);
 	sd_event_source_disable_unref(e->retry);
+	sd_event_source_disable_unref(e->hosts_timer);
 	safe_close(e->home_fd);
 	free(e->state_dir);
 	sd_event_unref(e->event);
@@ -781,6 +827,7 @@ int engine_start(struct engine *e)
 	if (r < 0)
 		return r;
 	e->forwards_dirty = true; /* the table is created, or adopted, at start */
+	engine_hosts_changed(e); /* a file left by an earlier run is replaced */
 	rebind_host(e);
 	container_prune_state_dir(e->containers, e->conf, e->state_dir);
 	engine_schedule(e);

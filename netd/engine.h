@@ -34,6 +34,7 @@ struct engine {
 	struct list_node resync; /* namespace views whose events were lost */
 	sd_event_source *pass;   /* owned: the deferred pass */
 	sd_event_source *retry;  /* owned: timer retrying a failed re-dump */
+	sd_event_source *hosts_timer; /* owned: the coalesced rewrite of STATE_DIR/hosts */
 	unsigned generation;     /* of the config in force: bumped by every reload */
 	uint64_t writes;         /* kernel write requests queued since start */
 	struct container_counts counts;
@@ -58,6 +59,9 @@ int engine_start(struct engine *e) _must_check_;
 
 /* Bind every link anew (after a reload swapped the containers) and run a pass. */
 void engine_rebind(struct engine *e);
+
+/* STATE_DIR/hosts must be rewritten (soon, coalesced with other changes). */
+void engine_hosts_changed(struct engine *e);
 
 /* Run a pass soon (once the loop has read what is queued). */
 void engine_schedule(struct engine *e);

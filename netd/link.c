@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Link records: their table, their state machine, and every write to their fields. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -99,12 +100,30 @@ void link_table_reap(struct link_table *t)
 	t->n_links = j;
 }
 
+int link_log(const struct link *l, int level, int error, int netlink_errno, const char *fmt, ...)
+{
+	struct log_fields f = {
+		.container = l->container,
+		.ifname = l->ifname,
+		.netlink_errno = netlink_errno,
+	};
+	char msg[1024];
+	va_list ap;
+
+	if (level > log_get_max_level())
+		return -abs(error);
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return log_fields_internal(level, error, &f, "%s: %s", l->label, msg);
+}
+
 void link_set_state(struct link *l, enum link_state s)
 {
 	if (l->state == s)
 		return;
-	log_debug("%s: %s -> %s", l->label, link_state_to_string(l->state),
-		  link_state_to_string(s));
+	(void)link_log(l, LOG_DEBUG, 0, 0, "%s -> %s", link_state_to_string(l->state),
+		       link_state_to_string(s));
 	if (s != LINK_STATE_FAILED) {
 		free(l->error);
 		l->error = NULL;
@@ -118,6 +137,8 @@ void link_claim(struct link *l, struct endpoint *ep, const char *container, cons
 		return;
 	l->claim = ep;
 	(void)snprintf(l->label, sizeof(l->label), "%s: %s", container, ifname);
+	(void)snprintf(l->container, sizeof(l->container), "%s", container);
+	(void)snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
 	l->replans = 0;
 	link_set_state(l, LINK_STATE_CONFIGURING);
 	link_mark_dirty(l);

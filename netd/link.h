@@ -32,6 +32,8 @@ struct link {
 	struct nsview *ns;       /* borrowed: the namespace view whose table holds the record */
 	int ifindex;
 	char label[80];          /* "CONTAINER: IFNAME" for logs, as of the last claim */
+	char container[65];      /* the container it was last claimed for ("" before) */
+	char ifname[IFNAMSIZ];   /* its name when it was claimed */
 	enum link_state state;
 	struct endpoint *claim;  /* borrowed: the declared endpoint it serves; NULL when none */
 	char *error;             /* owned: why it failed; NULL unless LINK_STATE_FAILED */
@@ -65,6 +67,13 @@ int link_table_ensure(struct link_table *t, struct nsview *ns, int ifindex,
 void link_table_remove(struct link_table *t, int ifindex);
 /* Drop every record that link_reapable() says can go. */
 void link_table_reap(struct link_table *t);
+
+/*
+ * Log about l with its journal fields (CONTAINER=, IFNAME=, and NETLINK_ERRNO= when
+ * netlink_errno is not 0): "CONTAINER: IFNAME: message". Returns -abs(error).
+ */
+int link_log(const struct link *l, int level, int error, int netlink_errno, const char *fmt, ...)
+	_printf_(5, 6);
 
 /* The only writer of l->state; logs each transition once (debug level). */
 void link_set_state(struct link *l, enum link_state s);

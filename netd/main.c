@@ -10,6 +10,7 @@
 #include "log.h"
 #include "manager.h"
 #include "notify.h"
+#include "state.h"
 
 struct args {
 	const char *config;    /* borrowed: argv or a literal */
@@ -27,22 +28,11 @@ static void help(void)
 	       "      --check            validate the config and exit: 0 valid, 1 not\n"
 	       "      --rcvbuf BYTES     netlink event socket receive buffer (default 16 MiB)\n"
 	       "      --log-level LEVEL  err, warning, notice, info (default) or debug\n"
+	       "                         (default from $NETD_LOG_LEVEL)\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n\n"
 	       "Signals: SIGHUP reloads the config (applying only the difference),\n"
 	       "SIGTERM/SIGINT exit and leave the kernel state in place.\n");
-}
-
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { [LOG_ERR] = "err",	    [LOG_WARNING] = "warning",
-					     [LOG_NOTICE] = "notice", [LOG_INFO] = "info",
-					     [LOG_DEBUG] = "debug" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i] && strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
 }
 
 /* Returns 0 to run, 1 to exit successfully (help, version), -EINVAL on a usage error. */
@@ -81,7 +71,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case ARG_LOG_LEVEL:
-			level = parse_level(optarg);
+			level = log_parse_level(optarg);
 			if (level < 0) {
 				log_error("invalid --log-level \"%s\"", optarg);
 				return -EINVAL;
@@ -174,8 +164,17 @@ static int run(const struct args *a, struct conf *conf)
 {
 	struct manager *m = NULL;
 	sd_event *e = NULL;
+	_cleanup_close_ int lock = -1;
 	int r;
 
+	/* Two netds on one state directory would fight over the same links. */
+	lock = state_dir_lock(a->state_dir);
+	if (lock < 0) {
+		conf_free(conf);
+		if (lock == -EBUSY)
+			return log_error_errno(lock, "Another netd is running on %s", a->state_dir);
+		return log_error_errno(lock, "Failed to lock %s", a->state_dir);
+	}
 	raise_fd_limit();
 	r = sd_event_default(&e);
 	if (r < 0) {
@@ -221,9 +220,20 @@ int main(int argc, char **argv)
 		.rcvbuf = 16 << 20,
 	};
 	struct conf *conf = NULL;
+	const char *env_level;
 	int r;
 
 	log_set_ident("netd");
+	/* The environment sets the default; --log-level overrides it. */
+	if ((env_level = getenv("NETD_LOG_LEVEL"))) {
+		int level = log_parse_level(env_level);
+
+		if (level < 0) {
+			log_error("invalid NETD_LOG_LEVEL \"%s\"", env_level);
+			return EXIT_FAILURE;
+		}
+		log_set_max_level(level);
+	}
 	r = parse_args(argc, argv, &a);
 	if (r != 0)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -37,6 +37,7 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->unmanaged = old->unmanaged;
 	ct->ns_error = old->ns_error;
 	ct->state = old->state;
+	ct->since_usec = old->since_usec;
 	ct->state_text = TAKE_PTR(old->state_text);
 	ct->forwarding = old->forwarding;
 	ct->localnet = old->localnet;
@@ -118,6 +119,7 @@ int reload_swap(struct engine *e, const struct conf *next)
 	 * reload also repairs what someone did to it. */
 	e->forwards_dirty = true;
 	nft_invalidate(e->nft);
+	engine_hosts_changed(e); /* addresses may have changed */
 	e->counts = (struct container_counts){};
 	for (size_t i = 0; i < next->n_containers; i++)
 		container_count(&cts[i], &e->counts);

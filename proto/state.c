@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sys/file.h>
+
 #include "state.h"
 #include "strv.h"
 
@@ -142,8 +144,7 @@ static int fill_temp(int fd, const char *text)
 
 int state_file_write(const char *dir, const char *name, const struct state_file *s)
 {
-	_cleanup_free_ char *text = NULL, *tmp = NULL, *path = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL, *file = NULL;
 	int r;
 
 	if (!dir || !name_valid(name))
@@ -151,8 +152,21 @@ int state_file_write(const char *dir, const char *name, const struct state_file 
 	r = state_file_format(s, &text);
 	if (r < 0)
 		return r;
-	if (asprintf(&tmp, "%s/.%s.state.XXXXXX", dir, name) < 0 ||
-	    asprintf(&path, "%s/%s.state", dir, name) < 0)
+	if (asprintf(&file, "%s.state", name) < 0)
+		return -ENOMEM;
+	return state_dir_write(dir, file, text);
+}
+
+int state_dir_write(const char *dir, const char *file, const char *text)
+{
+	_cleanup_free_ char *tmp = NULL, *path = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!dir || !name_valid(file))
+		return -EINVAL;
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, file) < 0 ||
+	    asprintf(&path, "%s/%s", dir, file) < 0)
 		return -ENOMEM;
 	r = mkdir_parents(dir);
 	if (r < 0)
@@ -273,4 +287,39 @@ int state_file_read(const char *dir, const char *name, struct state_file *ret)
 	if (r < 0)
 		return r;
 	return state_file_parse(text, ret);
+}
+
+#define STATE_LOCK "netd.lock"
+
+int state_dir_lock(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	int r = mkdir_parents(dir);
+
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s", dir, STATE_LOCK) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	return TAKE_FD(fd);
+}
+
+int state_dir_locked(const char *dir)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (asprintf(&path, "%s/%s", dir, STATE_LOCK) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0;
 }

@@ -45,6 +45,13 @@ int state_file_format(const struct state_file *s, char **ret) _must_check_;
  */
 int state_file_write(const char *dir, const char *name, const struct state_file *s) _must_check_;
 
+/*
+ * Atomically replace DIR/FILE with text (temp file in DIR, fsync, rename; DIR created when
+ * missing; mode 0644). A reader that has the old file open keeps reading it whole, and a
+ * symlink at DIR/FILE is replaced, never followed. Returns 0 or -errno.
+ */
+int state_dir_write(const char *dir, const char *file, const char *text) _must_check_;
+
 /* Remove DIR/NAME.state; a missing file is success. Returns 0 or -errno. */
 int state_file_remove(const char *dir, const char *name) _must_check_;
 
@@ -54,3 +61,14 @@ int state_file_remove(const char *dir, const char *name) _must_check_;
  */
 int state_file_parse(const char *text, struct state_file *ret) _must_check_;
 int state_file_read(const char *dir, const char *name, struct state_file *ret) _must_check_;
+
+/*
+ * netd holds an exclusive flock on DIR/netd.lock (created, with DIR, when missing) for as long
+ * as it runs, so that readers can tell whether the state files are being kept up to date, and
+ * a second netd on the same directory is refused. Returns the locked fd (O_CLOEXEC; keep it
+ * open), -EBUSY when another process holds the lock, or -errno.
+ */
+int state_dir_lock(const char *dir) _must_check_;
+/* Whether a process holds DIR/netd.lock: 1 yes, 0 no (also when there is no lock file), or
+ * -errno. */
+int state_dir_locked(const char *dir) _must_check_;

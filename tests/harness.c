@@ -438,6 +438,15 @@ void netd_stop(void)
 	}
 }
 
+void netd_kill(void)
+{
+	int st;
+
+	cr_assert(netd_alive(), "netd is not running");
+	st = proc_stop(&procs[nd.proc], SIGKILL, WAIT_MS);
+	cr_assert_eq(st, 128 + SIGKILL, "netd did not die of SIGKILL: %d", st);
+}
+
 /* The part of NETD_LOG that netd_dump_log() has not printed yet. */
 static void netd_dump_log_rest(void)
 {
@@ -580,12 +589,11 @@ bool state_exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* Wait on inotify in dir until done(dir, name, arg) holds; fail with the last content. */
-static void wait_dir(const char *dir, const char *name, const char *want, int timeout_ms,
-		     bool (*done)(const char *text, const char *want))
+/* Wait on inotify in dir until done(content of path, want) holds; fail with the last content. */
+static void wait_path(const char *dir, const char *path, const char *want, int timeout_ms,
+		      bool (*done)(const char *text, const char *want))
 {
 	unsigned long long deadline = now_usec() + (unsigned long long)timeout_ms * 1000;
-	_cleanup_free_ char *path = state_path(dir, name);
 	_cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	char ev[4096];
 
@@ -626,6 +634,40 @@ static void wait_dir(const char *dir, const char *name, const char *want, int ti
 		while (read(ifd, ev, sizeof(ev)) > 0)
 			;
 	}
+}
+
+static void wait_dir(const char *dir, const char *name, const char *want, int timeout_ms,
+		     bool (*done)(const char *text, const char *want))
+{
+	_cleanup_free_ char *path = state_path(dir, name);
+
+	wait_path(dir, path, want, timeout_ms, done);
+}
+
+static bool is_text(const char *text, const char *want)
+{
+	return streq_ptr(text, want);
+}
+
+static bool exists(const char *text, const char *want)
+{
+	return text != NULL;
+}
+
+void wait_exists(const char *dir, const char *file, int timeout_ms)
+{
+	_cleanup_free_ char *path = NULL;
+
+	cr_assert(asprintf(&path, "%s/%s", dir, file) >= 0);
+	wait_path(dir, path, "the file to exist", timeout_ms, exists);
+}
+
+void wait_file(const char *dir, const char *file, const char *text, int timeout_ms)
+{
+	_cleanup_free_ char *path = NULL;
+
+	cr_assert(asprintf(&path, "%s/%s", dir, file) >= 0);
+	wait_path(dir, path, text, timeout_ms, is_text);
 }
 
 static bool has_state(const char *text, const char *want)

@@ -88,6 +88,8 @@ unsigned long long netd_hup(const char *conf);
 struct netd_status netd_wait_reload(unsigned long long since, int timeout_ms);
 /* SIGTERM, wait (bounded) and assert exit status 0. */
 void netd_stop(void);
+/* SIGKILL, wait (bounded) and assert netd died of it: nothing of it cleans up. */
+void netd_kill(void);
 /* True while the running netd has not exited. */
 bool netd_alive(void);
 pid_t netd_pid(void);
@@ -98,6 +100,10 @@ int netd_run(char **ret_err, const char *fmt, ...) _printf_(2, 3);
 
 /* Wait (inotify on dir, bounded) until DIR/NAME.state has STATE=state. */
 void wait_state(const char *dir, const char *name, const char *state, int timeout_ms);
+/* Wait (inotify on dir, bounded) until DIR/FILE exists (and can be read). */
+void wait_exists(const char *dir, const char *file, int timeout_ms);
+/* Wait (inotify on dir, bounded) until DIR/FILE holds exactly text. */
+void wait_file(const char *dir, const char *file, const char *text, int timeout_ms);
 /* Wait until DIR/NAME.state does not exist. */
 void wait_state_gone(const char *dir, const char *name, int timeout_ms);
 /* Value of KEY in DIR/NAME.state (malloc'ed) or NULL. */

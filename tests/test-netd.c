@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "harness.h"
 
@@ -565,7 +567,7 @@ Test(netd, conflicting_route_fails)
 	      "ip -n x link set foo up && ip -n x link set bar up && "
 	      "ip -n x addr add 10.0.0.9/24 dev foo && "
 	      "ip -n x route add default via 10.0.0.10 dev foo proto static");
-	netd_start(CT_X, NULL);
+	netd_start(CT_X CT_Y, NULL);
 	sh_ok("ip link add ve-x type veth peer name host0 netns x");
 
 	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
@@ -580,6 +582,21 @@ Test(netd, conflicting_route_fails)
 	/* netd's own default route did not somehow get in beside it */
 	expect_sh(q_noroute("x", "default", "eth0"));
 	cr_expect(netd_alive(), "netd died");
+
+	/*
+	 * A failed link stays failed: an event on the container's host link makes netd look at
+	 * both ends again, which must not start the failed one over. y's host-only link, created
+	 * after the event, is the sync point: netd reads the host's events in order.
+	 */
+	long writes = netd_status_now().writes;
+	sh_ok("ip link set ve-x alias poke");
+	sh_ok("ip link add ve-y type veth peer name vp-y");
+	struct netd_status st = netd_wait_counter("configured", 1, WAIT_MS);
+	/* y's host side: up, address, route */
+	cr_expect_eq(st.writes, writes + 3, "writes %ld -> %ld: more than y's 3", writes,
+		     st.writes);
+	_cleanup_free_ char *state = state_get(STATE_DIR, "x", "STATE");
+	cr_expect(streq_ptr(state, "failed"), "x is %s, not failed", strna(state));
 }
 
 /*
@@ -681,4 +698,180 @@ Test(netd, empty_config)
 	cr_expect(s.rejected == 0, "reload: %s", netd_status_str(&s));
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	netd_stop();
+}
+
+/* What a supplicant does once it has authenticated: IFLA_OPERSTATE UP on a dormant link. */
+static void set_operstate_up(const char *dev)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} m = {};
+	char ack[512];
+	uint8_t up = 6; /* IF_OPER_UP */
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct nlmsgerr *err = NLMSG_DATA((struct nlmsghdr *)ack);
+
+	cr_assert(fd >= 0, "netlink socket: %s", strerror(errno));
+	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(m.ifi));
+	m.nh.nlmsg_type = RTM_NEWLINK;
+	m.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	m.ifi.ifi_family = AF_UNSPEC;
+	m.ifi.ifi_index = (int)if_nametoindex(dev);
+	cr_assert(m.ifi.ifi_index > 0, "%s: no such link", dev);
+	harness_rta_put(&m.nh, IFLA_OPERSTATE, &up, sizeof(up));
+	cr_assert(send(fd, &m, m.nh.nlmsg_len, 0) == (ssize_t)m.nh.nlmsg_len, "send: %s",
+		  strerror(errno));
+	cr_assert(recv(fd, ack, sizeof(ack), 0) > 0, "recv: %s", strerror(errno));
+	cr_assert_eq(err->error, 0, "IFLA_OPERSTATE UP on %s: %s", dev, strerror(-err->error));
+}
+
+/*
+ * configured means the kernel says both ends are operationally up, not only that netd's
+ * requests were acknowledged. A host link in link mode dormant (as 802.1X supplicants use it)
+ * stays DORMANT once up, and keeps its container pending until it is released to UP. y, a
+ * host-only container whose link is created once x's kernel state is complete, is the sync
+ * point: by the time netd has configured y it has handled everything about x.
+ */
+Test(netd, configured_waits_for_operstate_up)
+{
+	sh_ok("ip netns add x && ip link add ve-x type veth peer name host0 netns x && "
+	      "ip link set ve-x mode dormant");
+	netd_start(CT_X CT_Y, NULL);
+	wait_cond(WAIT_MS, "%s", q_x());
+	sh_ok("ip link add ve-y type veth peer name vp-y");
+	netd_wait_counter("configured", 1, WAIT_MS);
+	expect_sh("ip -j link show dev ve-x | jq -e '.[0].operstate == \"DORMANT\"' >/dev/null");
+	_cleanup_free_ char *state = state_get(STATE_DIR, "x", "STATE");
+	cr_expect(streq_ptr(state, "pending"), "x is %s while ve-x is DORMANT", strna(state));
+
+	set_operstate_up("ve-x");
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh("ip -j link show dev ve-x | jq -e '.[0].operstate == \"UP\"' >/dev/null");
+}
+
+/* Two netds on one state directory would fight over the same links: the second is refused. */
+Test(netd, second_netd_on_same_state_dir_refused)
+{
+	_cleanup_free_ char *err = NULL;
+
+	netd_start(CT_X, NULL);
+	int status = netd_run(&err, "--config " NETD_CONF " --state-dir " STATE_DIR);
+	cr_expect_eq(status, 1, "second netd exited %d", status);
+	cr_expect(err && strstr(err, "Another netd is running on " STATE_DIR), "stderr: %s",
+		  strna(err));
+	cr_expect(netd_alive(), "the first netd went away");
+	/* once the first is gone (even killed), the lock is free again */
+	netd_kill();
+	netd_start(NULL, NULL);
+}
+
+#define HOSTS_HEAD "# Configured containers, kept by netd. Do not edit.\n"
+
+/* STATE_DIR/hosts names exactly the configured containers, both families, as they come and go. */
+Test(netd, hosts_file_follows_containers)
+{
+	netd_start(CT_X CT_Y, NULL);
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD, WAIT_MS);
+	ct_add("x", false, true);
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.0.2 x.containers\nfd00::2 x.containers\n",
+		  WAIT_MS);
+	ct_add("y", false, true);
+	wait_file(STATE_DIR, "hosts",
+		  HOSTS_HEAD "10.0.0.2 x.containers\nfd00::2 x.containers\n10.0.1.2 y.containers\n",
+		  WAIT_MS);
+	sh_ok("ip link del ve-x");
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.1.2 y.containers\n", WAIT_MS);
+	netd_reload(CT_X "[Container y]\nPrivateNetwork=yes\nHostAddress=10.0.1.1\n"
+			 "LocalAddress=10.0.1.3\n");
+	wait_file(STATE_DIR, "hosts", HOSTS_HEAD "10.0.1.3 y.containers\n", WAIT_MS);
+}
+
+/*
+ * Under journald netd logs natively with structured fields. The test plays journald: it owns
+ * /run/systemd/journal/socket in its private /run and points JOURNAL_STREAM at netd's stderr,
+ * which is how systemd tells a service its stderr is the journal.
+ */
+static int journal_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX,
+				  .sun_path = "/run/systemd/journal/socket" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct stat st;
+	char env[64];
+
+	cr_assert(fd >= 0);
+	sh_ok("mkdir -p /run/systemd/journal && touch " NETD_LOG);
+	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind: %s", strerror(errno));
+	cr_assert(stat(NETD_LOG, &st) == 0);
+	snprintf(env, sizeof(env), "%lu:%lu", (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	return fd;
+}
+
+/* Every queued journal message mentioning CONTAINER=name, as "KEY=VALUE\n..." texts joined by
+ * "\n--\n". */
+static char *journal_read(int fd, const char *name)
+{
+	char *all = NULL, buf[8192], want[80];
+	size_t size = 0;
+	FILE *f = open_memstream(&all, &size);
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "\nCONTAINER=%s\n", name);
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, want))
+			fprintf(f, "%s\n--\n", buf);
+	}
+	fclose(f);
+	return all;
+}
+
+static size_t count(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(netd, journal_fields)
+{
+	_cleanup_close_ int jfd = journal_open();
+
+	netd_start(CT_X, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	_cleanup_free_ char *msgs = journal_read(jfd, "x");
+
+	cr_expect(count(msgs, "MESSAGE_ID=dc7d76773dd14a20a29622925bd1f6c6\n") == 1,
+		  "one 'configured' message with its MESSAGE_ID:\n%s", msgs);
+	cr_expect(strstr(msgs, "IFNAME=ve-x\n") && strstr(msgs, "SYSLOG_IDENTIFIER=netd\n") &&
+			  strstr(msgs, "PRIORITY=6\n") && strstr(msgs, "MESSAGE=x: configured\n"),
+		  "fields of the transition:\n%s", msgs);
+	/* pending, then configured: one message per transition, none per netlink request */
+	cr_expect_eq(count(msgs, "\n--\n"), 2, "messages about x:\n%s", msgs);
+	_cleanup_free_ char *log = file_read(NETD_LOG);
+	cr_expect(log && !strstr(log, "x: configured"), "fell back to stderr:\n%s", strna(log));
+}
+
+Test(netd, journal_fields_of_a_failure)
+{
+	_cleanup_close_ int jfd = journal_open();
+
+	sh_ok("ip netns add x && ip -n x link add foo type veth peer name bar && "
+	      "ip -n x link set foo up && ip -n x addr add 10.0.0.9/24 dev foo && "
+	      "ip -n x route add default via 10.0.0.10 dev foo proto static");
+	netd_start(CT_X, NULL);
+	sh_ok("ip link add ve-x type veth peer name host0 netns x");
+	wait_state(STATE_DIR, "x", "failed", WAIT_MS);
+	_cleanup_free_ char *msgs = journal_read(jfd, "x");
+
+	cr_expect(strstr(msgs, "MESSAGE_ID=d2ab7dc84f5146bdbbda5e27bed929b0\n"),
+		  "the 'failed' MESSAGE_ID:\n%s", msgs);
+	cr_expect(strstr(msgs, "NETLINK_ERRNO=17\n") && strstr(msgs, "IFNAME=host0\n"),
+		  "the refusal with the kernel's errno and the link:\n%s", msgs);
 }
