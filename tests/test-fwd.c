@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -100,20 +99,6 @@ static void add_container(const char *name, long configured)
 	wait_state(STATE_DIR, name, "configured", WAIT_MS);
 	netd_wait_counter("configured", configured, WAIT_MS);
 	settle_host_link(name);
-}
-
-/* SIGKILL netd and wait (bounded) until it is dead: nothing of its own exit path runs. */
-static void netd_kill9(void)
-{
-	int fd = (int)syscall(SYS_pidfd_open, netd_pid(), 0);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	cr_assert(fd >= 0, "pidfd_open: %s", strerror(errno));
-	cr_assert(syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) == 0, "SIGKILL: %s",
-		  strerror(errno));
-	cr_assert(poll(&p, 1, WAIT_MS) == 1, "netd still alive %d ms after SIGKILL", WAIT_MS);
-	close(fd);
-	cr_assert(!netd_alive());
 }
 
 static long sysctl_num(const char *path)
@@ -738,7 +723,7 @@ Test(fwd, sigkill_and_restart_leave_the_same_ruleset)
 	ty = server("y", false, "::", 90);
 	before = ruleset();
 
-	netd_kill9();
+	netd_kill();
 	/* Forwarding goes on while netd is down: new connections, both families. */
 	expect_reach(OUT_NS, false, OUT_HOST4, 8080, tx, OUT_PEER4);
 	expect_reach(OUT_NS, false, OUT_HOST6, 9000, ty, OUT_PEER6);
@@ -767,7 +752,7 @@ Test(fwd, restart_drops_containers_removed_while_down)
 	tx = server("x", false, "0.0.0.0", 80);
 	handles0 = handles();
 
-	netd_kill9();
+	netd_kill();
 	file_write(NETD_CONF, CT_X "ForwardPort=8080:80\n");
 	struct nftmon *m = nftmon_start();
 	netd_start(NULL, NULL);
@@ -809,7 +794,7 @@ Test(fwd, foreign_tables_untouched)
 	expect_reach(OUT_NS, false, OUT_HOST4, 8080, t80, NULL);
 	netd_reload(CT_X "ForwardPort=8088:80\n" CT_Y "ForwardPort=9000:90\n");
 	expect_reach(OUT_NS, false, OUT_HOST4, 8088, t80, NULL);
-	netd_kill9();
+	netd_kill();
 	netd_start(NULL, NULL);
 	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
 	sh_ok("nft delete table inet netd");
