@@ -41,7 +41,7 @@ DEPS_FUZZ := clang libfuzzer-14-dev
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
-UNIT_TESTS := conf ifname state nlmsg reconcile link forward
+UNIT_TESTS := conf nixos ifname state nlmsg reconcile link forward
 KERNEL_TESTS := nl netd reload heal burst churn nft
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
