@@ -14,6 +14,10 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# coexist/ (networkd and NetworkManager leave ve-*/vb-* to netd; README): systemd-udevd and
+# systemd-networkd read /usr/lib and /usr/local/lib alike
+NETWORKDIR ?= $(PREFIX)/lib/systemd/network
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 FUZZ_SECONDS ?= 60
 
 PKG_CONFIG ?= pkg-config
@@ -35,14 +39,14 @@ endif
 
 # Debian packages the targets below need; `make deps` installs what is missing.
 DEPS_BUILD := gcc make pkg-config libmnl-dev libsystemd-dev libnftnl-dev
-DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq
+DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq systemd
 DEPS_FUZZ := clang libfuzzer-14-dev
 
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
 UNIT_TESTS := conf nixos ifname state nlmsg reconcile link forward
-KERNEL_TESTS := nl netd reload heal burst churn nft
+KERNEL_TESTS := nl netd reload heal burst churn nft coexist
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)
@@ -155,6 +159,9 @@ install: $(NETD)
 	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
 	sed 's|@SBINDIR@|$(SBINDIR)|' netd/netd.service.in >netd/netd.service
 	install -D -m 0644 netd/netd.service $(DESTDIR)$(UNITDIR)/netd.service
+	install -D -m 0644 -t $(DESTDIR)$(NETWORKDIR) coexist/70-netd-containers.link \
+		coexist/70-netd-containers.network
+	install -D -m 0644 -t $(DESTDIR)$(UDEVRULESDIR) coexist/90-netd-containers.rules
 
 clean:
 	rm -rf build proto/*.o proto/*.a netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
