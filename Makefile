@@ -14,6 +14,10 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# coexist/ (networkd and NetworkManager leave ve-*/vb-* to netd; README): systemd-udevd and
+# systemd-networkd read /usr/lib and /usr/local/lib alike
+NETWORKDIR ?= $(PREFIX)/lib/systemd/network
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 FUZZ_SECONDS ?= 60
 
 PKG_CONFIG ?= pkg-config
@@ -35,14 +39,14 @@ endif
 
 # Debian packages the targets below need; `make deps` installs what is missing.
 DEPS_BUILD := gcc make pkg-config libmnl-dev libsystemd-dev libnftnl-dev
-DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq
+DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq systemd
 DEPS_FUZZ := clang libfuzzer-14-dev
 
 PROTO_SRC := $(wildcard proto/*.c)
 NETD_SRC := $(wildcard netd/*.c)
 NETD_LIB_SRC := $(filter-out netd/main.c,$(NETD_SRC))
-UNIT_TESTS := conf ifname state nlmsg reconcile link forward
-KERNEL_TESTS := nl netd reload heal burst churn nft fwd
+UNIT_TESTS := conf nixos ifname state nlmsg reconcile link forward
+KERNEL_TESTS := nl netd reload heal burst churn nft coexist netdctl fwd
 TESTS := $(UNIT_TESTS) $(KERNEL_TESTS)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(B)/%.o)
@@ -91,6 +95,25 @@ $(B)/tests/test-%: $(B)/tests/test-%.o $(HARNESS_OBJ) $(LIBNETD) $(LIBPROTO)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
 
+# netdctl: reads the state directory; links proto only (no libnetd, no libsystemd). Its
+# test links its modules (all but main.c) to check the formatting without a kernel.
+BINDIR ?= $(PREFIX)/bin
+NETDCTL := $(B)/netdctl/netdctl
+NETDCTL_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out netdctl/main.c,$(wildcard netdctl/*.c)))
+$(NETDCTL_OBJ) $(B)/netdctl/main.o $(B)/tests/test-netdctl.o: CPPFLAGS += -Inetdctl
+$(NETDCTL_OBJ) $(B)/netdctl/main.o $(B)/tests/test-netdctl.o: $(wildcard netdctl/*.h)
+$(NETDCTL): $(B)/netdctl/main.o $(NETDCTL_OBJ) $(LIBPROTO)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+$(B)/tests/test-netdctl: $(B)/tests/test-netdctl.o $(NETDCTL_OBJ) $(HARNESS_OBJ) $(LIBPROTO)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion
+install-netdctl: $(NETDCTL)
+	install -D -m 0755 $(NETDCTL) $(DESTDIR)$(BINDIR)/netdctl
+all tests: $(NETDCTL)
+install: install-netdctl
+.PHONY: install-netdctl
+
 tests: $(TEST_BINS) $(NETD)
 
 deps:
@@ -99,7 +122,8 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/check-structure $(B)
-	@NETD=$(abspath $(NETD)) SRCDIR=$(CURDIR) tests/run-tests $(TEST_BINS)
+	@NETD=$(abspath $(NETD)) NETDCTL=$(abspath $(NETDCTL)) SRCDIR=$(CURDIR) \
+		tests/run-tests $(TEST_BINS)
 
 # libFuzzer targets: built with clang, run for FUZZ_SECONDS each; crashers land in
 # tests/fuzz/corpus/NAME and are replayed by test-conf / test-nlmsg.
@@ -155,9 +179,12 @@ install: $(NETD)
 	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
 	sed 's|@SBINDIR@|$(SBINDIR)|' netd/netd.service.in >netd/netd.service
 	install -D -m 0644 netd/netd.service $(DESTDIR)$(UNITDIR)/netd.service
+	install -D -m 0644 -t $(DESTDIR)$(NETWORKDIR) coexist/70-netd-containers.link \
+		coexist/70-netd-containers.network
+	install -D -m 0644 -t $(DESTDIR)$(UDEVRULESDIR) coexist/90-netd-containers.rules
 
 clean:
-	rm -rf build proto/*.o proto/*.a netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
+	rm -rf build proto/*.o proto/*.a netdctl/*.o netdctl/netdctl netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
 
 # ---- spawn: the per-container spawner (spawn/, its unit, its tests) -------------------------
 SPAWN_SRC := $(wildcard spawn/*.c)
@@ -212,7 +239,7 @@ clean: clean-spawn
 # ---- end of spawn ---------------------------------------------------------------------------
 
 format:
-	clang-format -i proto/*.[ch] netd/*.[ch] tests/*.[ch] tests/fuzz/*.c
+	clang-format -i proto/*.[ch] netd/*.[ch] netdctl/*.[ch] tests/*.[ch] tests/fuzz/*.c
 
 .PHONY: all deps check tests fuzz demo bench install clean format
 .DELETE_ON_ERROR:

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internals of the config parser, shared by conf.c (syntax, key table, lifecycle),
- * confcheck.c (checks across sections) and confvalue.c (value parsers, string lists).
+ * confcheck.c (checks across sections), confvalue.c (value parsers, string lists),
+ * confwhere.c (lines, files, errors) and confnixos.c (the NixOS module's container files).
  * Not for netd or spawn; tests may use it. Value parsers are pure: they record no errors,
  * return 0 or a negative errno and set *ret only on success.
  */
@@ -89,10 +90,72 @@ static inline void *conf_array_push(void *array, size_t *n, size_t sz)
 	return p + (*n)++ * sz;
 }
 
-/* Record "FILE:LINE: message" in c->errors. Returns 0 or -ENOMEM. */
+/* Record "FILE:LINE: message" in c->errors (line as in the model: conf_line_file() finds the
+ * file). Returns 0 or -ENOMEM. */
 int conf_error(struct conf *c, unsigned line, const char *fmt, ...) _printf_(3, 4)
 	_must_check_;
+
+/* Put c->errors in file order (conf_finish()). Returns 0 or -ENOMEM. */
+int conf_sort_errors(struct conf *c) _must_check_;
 
 /* Fill defaults and derived link names, run every check across sections (conf_finish()).
  * Returns 0 (problems are recorded) or -ENOMEM. */
 int conf_check(struct conf *c) _must_check_;
+
+/* How an error at line `at` refers to `line`: "line N" in the same file, else "FILE:N".
+ * Returns a string the caller frees, or NULL on ENOMEM. */
+char *conf_where(const struct conf *c, unsigned at, unsigned line);
+
+/* An imported file: its lines are base + 1, base + 2, ... */
+struct conf_source {
+	char *path; /* owned */
+	unsigned base;
+};
+
+/*
+ * Number the lines of one more file after all lines in use: its line N is *ret_base + N.
+ * Call conf_source_end() with its last line once it is parsed. Returns 0, -ENOMEM, or
+ * -EOVERFLOW when the lines in use leave no room (nothing is added then).
+ */
+int conf_source_add(struct conf *c, const char *path, unsigned *ret_base) _must_check_;
+/* The file added last ends at its line n_lines (an empty file still takes line 1). */
+void conf_source_end(struct conf *c, unsigned n_lines);
+
+/*
+ * Open [Container name] at line, as its header would: the name is validated and must not be
+ * taken. Returns 1 when it is open (conf_assign() now sets its keys), 0 when rejected
+ * (recorded; the section is skipped), -ENOMEM.
+ */
+int conf_open_container(struct conf *c, unsigned line, const char *name) _must_check_;
+
+/*
+ * "key=value" in the open section, as conf_parse_line() does it, with the value already
+ * stripped. label, when not NULL, names the key in value errors instead of key (an imported
+ * file's own name for it). Returns 0 or -ENOMEM; problems are recorded.
+ */
+int conf_assign(struct conf *c, unsigned line, const char *key, const char *value,
+		const char *label) _must_check_;
+
+/*
+ * The NixOS module's files (confnixos.c). conf_import_nixos() reads every *.conf of
+ * c->import_nixos_dir; conf_import_nixos_text() parses one file's text as [Container name],
+ * its lines numbered as a new source called path. Both return 0 or -ENOMEM; problems are
+ * recorded.
+ */
+int conf_import_nixos(struct conf *c) _must_check_;
+int conf_import_nixos_text(struct conf *c, const char *path, const char *name,
+			   const char *text) _must_check_;
+
+/*
+ * One line of an environment file, split in place at its first '=': returns 1 with *ret_key
+ * and *ret_value (pointers into line: the key stripped of whitespace, the value of leading
+ * whitespace and still quoted), 0 for a blank or comment ('#', ';') line, -EINVAL when there
+ * is no '='.
+ * conf_env_unquote() then turns the value into what systemd's EnvironmentFile= makes of it:
+ * unquoted text, "double-quoted" text (\" \\ \` \$ escaped) and 'single-quoted' text, in any
+ * sequence; a backslash outside quotes escapes the next character; trailing unquoted whitespace
+ * is dropped. Returns 0, or -EINVAL with a reason in *ret_err (a static string; the value is
+ * then partly rewritten).
+ */
+int conf_env_split(char *line, char **ret_key, char **ret_value);
+int conf_env_unquote(char *value, const char **ret_err);

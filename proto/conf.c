@@ -18,10 +18,13 @@
  * The keys of a section whose header is in error (unknown kind, bad or duplicate name) are
  * skipped: the header error says it all, and reporting each key too would only add noise.
  * Containers without PrivateNetwork=yes are validated like all others.
+ *
+ * [Netd] holds the daemon-wide keys and may appear once, without a name. Its
+ * ImportNixOSContainers= is acted on by conf_finish() (confnixos.c), once the last assignment
+ * of it is known.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -33,6 +36,7 @@ enum {
 	SECTION_NONE,
 	SECTION_CONTAINER,
 	SECTION_EXTRA,
+	SECTION_NETD,
 	SECTION_SKIP, /* header was in error: ignore its keys */
 };
 
@@ -50,33 +54,11 @@ struct key_def {
 	const char *name;
 	key_parser parse;
 	ssize_t off_container, off_extra; /* -1: the key does not exist in that section */
+	ssize_t off_netd;                 /* into struct conf; -1: not a [Netd] key */
 	int family;                       /* address keys */
 	bool prefix;                      /* address keys: a prefix length is allowed */
 	item_check check;                 /* list keys */
 };
-
-int conf_error(struct conf *c, unsigned line, const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	char *full, **slot;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	if (asprintf(&full, "%s:%u: %s", c->path, line, msg) < 0)
-		return -ENOMEM;
-	slot = conf_array_push(&c->errors, &c->n_errors, sizeof(*slot));
-	if (!slot) {
-		free(full);
-		return -ENOMEM;
-	}
-	*slot = full;
-	return 0;
-}
 
 static char *strip(char *s)
 {
@@ -308,6 +290,7 @@ static int parse_device_key(struct conf *c, unsigned line, const struct key_def 
 struct forward_ctx {
 	struct conf *c;
 	unsigned line;
+	const struct key_def *k;
 	struct conf_container *cont;
 };
 
@@ -318,7 +301,7 @@ static int forward_add_word(void *userdata, const char *word)
 	char err[160];
 
 	if (conf_parse_forward(word, &f, err, sizeof(err)) < 0)
-		return conf_error(ctx->c, ctx->line, "ForwardPort \"%s\": %s", word, err);
+		return conf_error(ctx->c, ctx->line, "%s \"%s\": %s", ctx->k->name, word, err);
 	slot = array_push(&ctx->cont->forwards, &ctx->cont->n_forwards, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
@@ -330,7 +313,7 @@ static int forward_add_word(void *userdata, const char *word)
 static int parse_forward_key(struct conf *c, unsigned line, const struct key_def *k,
 			     const char *value, void *obj, void *field)
 {
-	struct forward_ctx ctx = { c, line, obj };
+	struct forward_ctx ctx = { c, line, k, obj };
 
 	if (!*value) {
 		free(ctx.cont->forwards);
@@ -388,7 +371,24 @@ static int check_masquerade(struct conf *c, struct conf_container *cont)
 #define NO ((ssize_t)-1)
 
 #define KEY(n, fn, oc, oe, ...) \
-	{ .name = n, .parse = fn, .off_container = oc, .off_extra = oe, __VA_ARGS__ }
+	{ .name = n, .parse = fn, .off_container = oc, .off_extra = oe, .off_netd = NO, \
+	  __VA_ARGS__ }
+#define NETD_KEY(n, fn, field) \
+	{ .name = n, .parse = fn, .off_container = NO, .off_extra = NO, \
+	  .off_netd = offsetof(struct conf, field) }
+
+/* ImportNixOSContainers=: an absolute path; where it was set names it in the import's errors. */
+static int parse_import_key(struct conf *c, unsigned line, const struct key_def *k,
+			    const char *value, void *obj, void *field)
+{
+	size_t n = c->n_errors;
+	int r;
+
+	r = parse_path_key(c, line, k, value, obj, field);
+	if (r >= 0 && c->n_errors == n)
+		c->import_nixos_line = line;
+	return r;
+}
 
 static const struct key_def keys[] = {
 	KEY("PrivateNetwork", parse_bool_key, CO(private_network), NO),
@@ -417,6 +417,7 @@ static const struct key_def keys[] = {
 	KEY("EnableTun", parse_bool_key, CO(enable_tun), NO),
 	KEY("TimeoutStartSec", parse_timespan_key, CO(timeout_start_usec), NO),
 	KEY("Container", parse_container_name_key, NO, EO(container)),
+	NETD_KEY("ImportNixOSContainers", parse_import_key, import_nixos_dir),
 };
 
 /* ---- lines ---- */
@@ -442,6 +443,7 @@ static int find_section(const struct conf *c, int kind, const char *name, unsign
 /* Returns 1 when name is acceptable for a section of this kind, 0 when rejected. */
 static int check_section_name(struct conf *c, unsigned line, int kind, const char *name)
 {
+	_cleanup_free_ char *where = NULL;
 	unsigned first;
 	int r;
 
@@ -452,10 +454,12 @@ static int check_section_name(struct conf *c, unsigned line, int kind, const cha
 			       IFNAME_ALT_MAX);
 	else if (kind == SECTION_EXTRA && !ifname_valid(name, true))
 		r = conf_error(c, line, "interface name \"%s\" is invalid", name);
-	else if (find_section(c, kind, name, &first))
-		r = conf_error(c, line, "duplicate section [%s %s], first defined at line %u",
-			       section_kind_name(kind), name, first);
-	else
+	else if (find_section(c, kind, name, &first)) {
+		where = conf_where(c, line, first);
+		r = where ? conf_error(c, line, "duplicate section [%s %s], first defined at %s",
+				       section_kind_name(kind), name, where)
+			  : -ENOMEM;
+	} else
 		return 1;
 	return r < 0 ? r : 0;
 }
@@ -493,6 +497,31 @@ static int open_section(struct conf *c, unsigned line, int kind, const char *nam
 	return 0;
 }
 
+int conf_open_container(struct conf *c, unsigned line, const char *name)
+{
+	int r;
+
+	c->section_kind = SECTION_SKIP;
+	r = check_section_name(c, line, SECTION_CONTAINER, name);
+	if (r <= 0)
+		return r;
+	r = open_section(c, line, SECTION_CONTAINER, name);
+	return r < 0 ? r : 1;
+}
+
+/* [Netd]: once, without a name. */
+static int open_netd(struct conf *c, unsigned line, const char *name)
+{
+	if (*name)
+		return conf_error(c, line, "section [Netd] takes no name");
+	if (c->netd_line)
+		return conf_error(c, line, "duplicate section [Netd], first defined at line %u",
+				  c->netd_line);
+	c->netd_line = line;
+	c->section_kind = SECTION_NETD;
+	return 0;
+}
+
 static int parse_section(struct conf *c, unsigned line, char *s)
 {
 	char *end = strchr(s, ']'), *kind, *name;
@@ -514,6 +543,8 @@ static int parse_section(struct conf *c, unsigned line, char *s)
 		k = SECTION_CONTAINER;
 	else if (strcmp(kind, "ExtraVeth") == 0)
 		k = SECTION_EXTRA;
+	else if (strcmp(kind, "Netd") == 0)
+		return open_netd(c, line, name);
 	else
 		return conf_error(c, line, "unknown section \"[%s%s%s]\"", kind, *name ? " " : "",
 				  name);
@@ -533,13 +564,51 @@ static const struct key_def *find_key(const char *name)
 	return NULL;
 }
 
+int conf_assign(struct conf *c, unsigned line, const char *key, const char *value,
+		const char *label)
+{
+	const struct key_def *k = find_key(key);
+	const char *sname = NULL;
+	struct key_def named;
+	ssize_t off;
+	void *obj;
+
+	switch (c->section_kind) {
+	case SECTION_NONE:
+		return conf_error(c, line, "key outside of any section");
+	case SECTION_SKIP:
+		return 0;
+	case SECTION_NETD:
+		if (!k || k->off_netd < 0)
+			return conf_error(c, line, "unknown key \"%s\" in [Netd]", key);
+		obj = c;
+		off = k->off_netd;
+		break;
+	case SECTION_CONTAINER:
+		obj = &c->containers[c->section_index];
+		sname = c->containers[c->section_index].name;
+		off = k ? k->off_container : NO;
+		break;
+	default:
+		obj = &c->extras[c->section_index];
+		sname = c->extras[c->section_index].name;
+		off = k ? k->off_extra : NO;
+		break;
+	}
+	if (off < 0)
+		return conf_error(c, line, "unknown key \"%s\" in [%s %s]", key,
+				  section_kind_name(c->section_kind), sname);
+	if (label) {
+		named = *k;
+		named.name = label;
+		k = &named;
+	}
+	return k->parse(c, line, k, value, obj, (char *)obj + off);
+}
+
 static int parse_assignment(struct conf *c, unsigned line, char *s)
 {
 	char *eq = strchr(s, '='), *key, *value;
-	const struct key_def *k;
-	const char *sname;
-	ssize_t off;
-	void *obj;
 
 	if (!eq)
 		return conf_error(c, line, "missing '=' in line");
@@ -548,25 +617,7 @@ static int parse_assignment(struct conf *c, unsigned line, char *s)
 	value = strip(eq + 1);
 	if (!*key)
 		return conf_error(c, line, "missing key before '='");
-	if (c->section_kind == SECTION_NONE)
-		return conf_error(c, line, "key outside of any section");
-	if (c->section_kind == SECTION_SKIP)
-		return 0;
-
-	k = find_key(key);
-	if (c->section_kind == SECTION_CONTAINER) {
-		obj = &c->containers[c->section_index];
-		sname = c->containers[c->section_index].name;
-		off = k ? k->off_container : NO;
-	} else {
-		obj = &c->extras[c->section_index];
-		sname = c->extras[c->section_index].name;
-		off = k ? k->off_extra : NO;
-	}
-	if (off < 0)
-		return conf_error(c, line, "unknown key \"%s\" in [%s %s]", key,
-				  section_kind_name(c->section_kind), sname);
-	return k->parse(c, line, k, value, obj, (char *)obj + off);
+	return conf_assign(c, line, key, value, NULL);
 }
 
 int conf_parse_line(struct conf *c, unsigned lineno, const char *line)
@@ -576,51 +627,14 @@ int conf_parse_line(struct conf *c, unsigned lineno, const char *line)
 
 	if (!copy)
 		return -ENOMEM;
+	if (lineno > c->n_lines)
+		c->n_lines = lineno;
 	s = strip(copy);
 	if (!*s || *s == '#' || *s == ';')
 		return 0;
 	if (*s == '[')
 		return parse_section(c, lineno, s);
 	return parse_assignment(c, lineno, s);
-}
-
-static unsigned error_line(const struct conf *c, const char *err)
-{
-	return (unsigned)strtoul(err + strlen(c->path) + 1, NULL, 10);
-}
-
-struct error_ref {
-	unsigned line;
-	size_t pos;
-	char *text; /* borrowed from c->errors */
-};
-
-static int cmp_error_ref(const void *a, const void *b)
-{
-	const struct error_ref *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-/* The checks of conf_finish() run per topic, not per line; report in file order, keeping the
- * order of the errors of one line (qsort is not stable, hence the position). */
-static int sort_errors(struct conf *c)
-{
-	_cleanup_free_ struct error_ref *refs = NULL;
-
-	if (c->n_errors < 2)
-		return 0;
-	refs = malloc(c->n_errors * sizeof(*refs));
-	if (!refs)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->n_errors; i++)
-		refs[i] = (struct error_ref){ error_line(c, c->errors[i]), i, c->errors[i] };
-	qsort(refs, c->n_errors, sizeof(*refs), cmp_error_ref);
-	for (size_t i = 0; i < c->n_errors; i++)
-		c->errors[i] = refs[i].text;
-	return 0;
 }
 
 int conf_finish(struct conf *c)
@@ -630,11 +644,14 @@ int conf_finish(struct conf *c)
 	if (c->finished)
 		return c->n_errors > 0 ? -EINVAL : 0;
 	c->section_kind = SECTION_NONE;
-	r = conf_check(c);
+	r = c->import_nixos_dir ? conf_import_nixos(c) : 0;
+	c->section_kind = SECTION_NONE;
+	if (r >= 0)
+		r = conf_check(c);
 	for (size_t i = 0; r >= 0 && i < c->n_containers; i++)
 		r = check_masquerade(c, &c->containers[i]);
 	if (r >= 0)
-		r = sort_errors(c);
+		r = conf_sort_errors(c);
 	if (r < 0)
 		return r;
 	c->finished = true;
@@ -698,6 +715,11 @@ struct conf *conf_free(struct conf *c)
 	for (size_t i = 0; i < c->n_errors; i++)
 		free(c->errors[i]);
 	free(c->errors);
+	free(c->error_lines);
+	for (size_t i = 0; i < c->n_sources; i++)
+		free(c->sources[i].path);
+	free(c->sources);
+	free(c->import_nixos_dir);
 	free(c->path);
 	free(c);
 	return NULL;

@@ -2,10 +2,16 @@
 /*
  * The declared configuration shared by netd and spawn: model and parser.
  *
- * The parser is pure (no I/O beyond conf_load() reading the file): feed it line by line with
- * conf_parse_line(), then conf_finish() runs the checks that span sections. Every problem is
- * recorded as "FILE:LINE: message" and parsing goes on, so one run reports all of them.
- * A loaded conf is immutable; a reload parses a new one.
+ * Feed the parser line by line with conf_parse_line(), then conf_finish() imports the NixOS
+ * module's container files ([Netd] ImportNixOSContainers=) and runs the checks that span
+ * sections. The only I/O is conf_load() reading the file and conf_finish() reading that
+ * directory. Every problem is recorded as "FILE:LINE: message" and parsing goes on, so one run
+ * reports all of them. A loaded conf is immutable; a reload parses a new one (and so reads the
+ * directory again).
+ *
+ * Lines: the "line" fields of the model number the lines of the main file and, after them,
+ * those of each imported file in turn (see conf_line_file()). A section read from an imported
+ * file is at its line 1.
  */
 #pragma once
 
@@ -76,9 +82,14 @@ struct conf_container {
 };
 
 struct conf_names;
+struct conf_source;
 
 struct conf {
 	char *path; /* owned */
+	/* [Netd] (netd_line 0: there is none) */
+	unsigned netd_line;
+	char *import_nixos_dir; /* owned: ImportNixOSContainers=, NULL when unset */
+	unsigned import_nixos_line;
 	struct conf_container *containers; /* owned array, in file order */
 	size_t n_containers;
 	struct conf_extra *extras; /* owned array, in file order */
@@ -87,6 +98,11 @@ struct conf {
 	struct conf_names *container_names, *extra_names;
 	char **errors; /* owned list of "FILE:LINE: message", n_errors long */
 	size_t n_errors;
+	unsigned *error_lines; /* owned: the line of each error, for sorting them */
+	/* owned: the imported files, in the order their lines follow the main file's */
+	struct conf_source *sources;
+	size_t n_sources;
+	unsigned n_lines; /* the last line in use, over the main file and the imported ones */
 	/* parser state */
 	int section_kind;
 	size_t section_index;
@@ -103,8 +119,9 @@ int conf_new(const char *path, struct conf **ret) _must_check_;
 int conf_parse_line(struct conf *c, unsigned lineno, const char *line) _must_check_;
 
 /*
- * Run the cross-section checks, fill defaults and derived names. Returns 0 when the conf is
- * valid, -EINVAL when c->n_errors > 0, -ENOMEM.
+ * Import the files of ImportNixOSContainers= (when set), run the cross-section checks, fill
+ * defaults and derived names. A directory or file that cannot be read is an error recorded
+ * like the others. Returns 0 when the conf is valid, -EINVAL when c->n_errors > 0, -ENOMEM.
  */
 int conf_finish(struct conf *c) _must_check_;
 
@@ -123,6 +140,13 @@ struct conf *conf_free(struct conf *c);
 
 /* Returns a borrowed pointer, or NULL. Constant time. */
 const struct conf_container *conf_find_container(const struct conf *c, const char *name);
+
+/*
+ * The file a line of the model (a section's, a forward's) is in: returns its path (borrowed:
+ * lifetime of c) and, when ret_line is not NULL, sets *ret_line to the line within that file.
+ * Logarithmic in the number of imported files.
+ */
+const char *conf_line_file(const struct conf *c, unsigned line, unsigned *ret_line);
 
 /* Equal addresses (family, bytes and prefix length). */
 bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b);

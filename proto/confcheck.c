@@ -433,15 +433,19 @@ static int report_forward_clash(struct conf *c, const struct fwd_ref *refs,
 				const struct fwd_ref *ref)
 {
 	const struct conf_forward *f = ref->f, *g;
+	_cleanup_free_ char *where = NULL;
 
 	if (ref->clash == NONE)
 		return 0;
 	g = refs[ref->clash].f;
+	where = conf_where(c, f->line, g->line);
+	if (!where)
+		return -ENOMEM;
 	return conf_error(c, f->line,
-			  "host port %s/%u is already forwarded by container \"%s\" (line %u)",
+			  "host port %s/%u is already forwarded by container \"%s\" (%s)",
 			  f->protocol == IPPROTO_UDP ? "udp" : "tcp",
 			  f->host_port > g->host_port ? f->host_port : g->host_port,
-			  refs[ref->clash].cont->name, g->line);
+			  refs[ref->clash].cont->name, where);
 }
 
 /* fwd: the forwards of containers[ci] within refs, in their order. */
@@ -584,26 +588,34 @@ static int report_local(struct conf *c, const struct link_ref *refs, size_t i, b
 {
 	size_t j = refs[i].same[v6 ? SAME_LOCAL6 : SAME_LOCAL4];
 	const struct conf_addr *a = v6 ? &refs[i].veth->local_addr6 : &refs[i].veth->local_addr4;
+	_cleanup_free_ char *where = NULL;
 	char buf[INET6_ADDRSTRLEN];
 
 	if (j == NONE)
 		return 0;
 	(void)inet_ntop(a->family, &a->addr, buf, sizeof(buf));
-	return conf_error(c, refs[i].line, "LocalAddress%s %s is already used by %s \"%s\" (line %u)",
-			  v6 ? "6" : "", buf, refs[j].kind, refs[j].name, refs[j].line);
+	where = conf_where(c, refs[i].line, refs[j].line);
+	if (!where)
+		return -ENOMEM;
+	return conf_error(c, refs[i].line, "LocalAddress%s %s is already used by %s \"%s\" (%s)",
+			  v6 ? "6" : "", buf, refs[j].kind, refs[j].name, where);
 }
 
 /* The kernel names (possibly shortened) of host links must differ. */
 static int report_ifname(struct conf *c, const struct link_ref *refs, size_t i)
 {
 	size_t j = refs[i].same[SAME_IFNAME];
+	_cleanup_free_ char *where = NULL;
 
 	if (j == NONE)
 		return 0;
+	where = conf_where(c, refs[i].line, refs[j].line);
+	if (!where)
+		return -ENOMEM;
 	return conf_error(c, refs[i].line,
-			  "link name \"%s\" of %s \"%s\" is already used by %s \"%s\" (line %u)",
+			  "link name \"%s\" of %s \"%s\" is already used by %s \"%s\" (%s)",
 			  refs[i].veth->ifname, refs[i].kind, refs[i].name, refs[j].kind,
-			  refs[j].name, refs[j].line);
+			  refs[j].name, where);
 }
 
 static int check_links(struct conf *c)

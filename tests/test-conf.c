@@ -867,6 +867,13 @@ static void replay_conf(const char *file, const uint8_t *data, size_t len)
 
 	cr_expect(r == 0 || r == -EINVAL, "%s: %d", file, r);
 	conf_free(c);
+	/* As fuzz-conf does: the same bytes as a NixOS module container file. */
+	cr_assert_eq(conf_new("fuzz.conf", &c), 0);
+	cr_expect_eq(conf_import_nixos_text(c, "/fuzz/f.conf", "f", (const char *)data), 0, "%s",
+		     file);
+	r = conf_finish(c);
+	cr_expect(r == 0 || r == -EINVAL, "%s: %d", file, r);
+	conf_free(c);
 }
 
 /* Every input libFuzzer kept (including crashers fixed since) must parse without crashing. */
