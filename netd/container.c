@@ -375,7 +375,10 @@ static void log_transition(const struct container *ct, struct nsview *host,
 				  v->error ? ": " : "", v->error ? v->error : "");
 }
 
-/* Forwards go in once the container is configured and stay until its links are gone. */
+/*
+ * A container's table entries (its forwards, masquerade, and the hairpin entry every
+ * configured container has) go in once it is configured and stay until its links are gone.
+ */
 static int set_forwarding(struct container *ct, bool on)
 {
 	if (ct->forwarding == on)
@@ -383,7 +386,7 @@ static int set_forwarding(struct container *ct, bool on)
 	ct->forwarding = on;
 	if (!on)
 		ct->localnet = false;
-	return container_has_forwards(ct) ? 1 : 0;
+	return 1;
 }
 
 int container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
@@ -403,6 +406,9 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 	for (size_t i = 0; i < ct->n_eps; i += 2)
 		judge_pair(ct, host, &ct->eps[i], &v);
 	changed = v.state == STATE_CONFIGURED ? set_forwarding(ct, true) : 0;
+	/* configured promises working forwards: the engine installs them, then judges again. */
+	if (changed)
+		v.state = STATE_PENDING;
 	if (ct->forward_error && v.state != STATE_FAILED) {
 		v.state = STATE_FAILED;
 		v.error = ct->forward_error;

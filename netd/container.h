@@ -74,7 +74,9 @@ void container_take(struct container *ct);
 /*
  * Recompute ct's state from its links (host view host, its own view ct->ns); write its state
  * file in state_dir when it changed, remove it when ct has no links; keep counts up to date.
- * Returns 1 when ct->forwarding changed (its forwards must be installed or removed), else 0.
+ * Returns 1 when ct->forwarding changed (its table entries must be installed or removed), else
+ * 0; a container whose entries are still to be installed is written as pending, and must be
+ * judged again once they are.
  */
 int container_update_state(struct container *ct, struct nsview *host, const char *state_dir,
 			   struct container_counts *counts);

@@ -531,32 +531,38 @@ static void enable_localnet(struct engine *e, struct container *ct)
 	ct->localnet = r >= 0;
 }
 
-/* Containers whose links moved meanwhile (a refreshed peer) are attached by the next pass. */
+/*
+ * Verdicts and state files. Containers whose links moved meanwhile (a refreshed peer) are
+ * attached by the next pass; those whose table entries must change first are judged again by
+ * on_pass() once the table is synced.
+ */
 static void judge_all(struct engine *e)
 {
-	struct list_node later = LIST_HEAD_INIT(later), *n;
+	struct list_node later = LIST_HEAD_INIT(later), again = LIST_HEAD_INIT(again), *n;
+	bool schedule = false;
 
 	while ((n = list_pop(&e->work))) {
 		struct container *ct = container_of(n, struct container, work_node);
+		bool listed = hosts_lists(ct);
 
 		if (ct->attach || ct->recheck) {
 			list_add_tail(&later, n);
+			schedule = true;
 			continue;
 		}
-		bool listed = hosts_lists(ct);
-
-		if (container_update_state(ct, e->host, e->state_dir, &e->counts) > 0)
+		if (container_update_state(ct, e->host, e->state_dir, &e->counts) > 0) {
 			e->forwards_dirty = true;
+			list_add_tail(&again, n);
+		}
 		if (hosts_lists(ct) != listed)
 			engine_hosts_changed(e);
 		if (ct->forwarding)
 			enable_localnet(e, ct);
 	}
-	if (list_empty(&later))
-		return;
-	while ((n = list_pop(&later)))
+	while ((n = list_pop(&later)) || (n = list_pop(&again)))
 		list_add_tail(&e->work, n);
-	engine_schedule(e);
+	if (schedule)
+		engine_schedule(e);
 }
 
 static void reap_orphans(struct engine *e)
