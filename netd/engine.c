@@ -425,6 +425,36 @@ static void flush_all(struct list_node *flush)
 	}
 }
 
+static bool brings_up(const struct op_list *ops, const struct cache_link *cl)
+{
+	for (size_t i = 0; i < ops->n; i++)
+		if (ops->ops[i].type == OP_LINK_SET && (ops->ops[i].link.change & IFF_UP) &&
+		    (ops->ops[i].link.flags & IFF_UP) && !(cl->link.flags & IFF_UP))
+			return true;
+	return false;
+}
+
+/*
+ * A link netd brings up for IPv6 skips duplicate address detection of its link-local address,
+ * as it does for the declared addresses (nodad): while that address is tentative the kernel
+ * cannot resolve neighbours on the link, and DAD takes a second, or many on a busy host (one
+ * work queue for every namespace). On a point-to-point veth nobody else can hold the address.
+ */
+static void skip_dad(struct engine *e, struct link *l, const struct cache_link *cl)
+{
+	const struct conf_veth *v = l->claim ? l->claim->veth : NULL;
+	char path[128];
+	int r;
+
+	if (!v || (!v->host_addr6.family && !v->local_addr6.family))
+		return;
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", cl->link.name);
+	r = nsview_sysctl_write(l->ns, e->home_fd, path, "0");
+	if (r < 0)
+		(void)link_log(l, LOG_WARNING, r, 0, "cannot turn off DAD of its link-local address, "
+			       "ignoring");
+}
+
 /* Plan the next phase of l and queue it. Returns false when it must wait for room. */
 static bool plan_link(struct engine *e, struct link *l, struct list_node *flush)
 {
@@ -453,6 +483,8 @@ static bool plan_link(struct engine *e, struct link *l, struct list_node *flush)
 	reconcile_link(&d, cl, &ops);
 	if (!rtnl_can_queue(v->rtnl, ops.n))
 		return false; /* the ACKs of what is in flight make room and run us again */
+	if (brings_up(&ops, cl))
+		skip_dad(e, l, cl);
 	for (size_t i = 0; i < ops.n; i++) {
 		int r;
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A namespace as netd sees it: session, link records, identity. */
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "nsview.h"
@@ -14,12 +16,19 @@ int nsview_new(sd_event *event, const char *name, int fd, int home_fd, int rcvbu
 	if (!v)
 		return -ENOMEM;
 	v->owner = owner;
+	v->fd = -1;
 	link_table_init(&v->links, dirty);
 	list_init(&v->resync_node);
 	list_init(&v->flush_node);
 	if (name && !(v->name = strdup(name))) {
 		nsview_free(v);
 		return -ENOMEM;
+	}
+	/* Kept: sysctls of the namespace are reached by entering it (nsview_sysctl_write()). */
+	if (fd >= 0 && (v->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		r = -errno;
+		nsview_free(v);
+		return r;
 	}
 	r = rtnl_new(event, fd, home_fd, rcvbuf, h, v, &v->rtnl);
 	if (r < 0) {
@@ -38,9 +47,39 @@ struct nsview *nsview_free(struct nsview *v)
 	list_del(&v->flush_node);
 	link_table_done(&v->links);
 	rtnl_free(v->rtnl);
+	safe_close(v->fd);
 	free(v->name);
 	free(v);
 	return NULL;
+}
+
+/* /proc/sys/net resolves to the namespace of whoever opens it: open it from inside. */
+static int open_in(const struct nsview *v, int home_fd, const char *path)
+{
+	int fd, r = 0;
+
+	if (v->fd >= 0 && setns(v->fd, CLONE_NEWNET) < 0)
+		return -errno;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (v->fd < 0)
+		return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		r = -errno;
+	if (setns(home_fd, CLONE_NEWNET) < 0)
+		abort(); /* going on in the container's namespace would misconfigure the host */
+	return fd < 0 ? r : fd;
+}
+
+int nsview_sysctl_write(const struct nsview *v, int home_fd, const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open_in(v, home_fd, path);
+	size_t len = strlen(value);
+
+	if (fd < 0)
+		return fd;
+	if (write(fd, value, len) != (ssize_t)len)
+		return -errno;
+	return 0;
 }
 
 const char *nsview_label(const struct nsview *v)

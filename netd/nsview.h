@@ -20,6 +20,7 @@ struct nsview {
 	struct rtnl *rtnl;     /* owned */
 	struct link_table links;
 	struct nsattach_id id; /* which namespace it is (containers) */
+	int fd;                /* owned: the namespace (containers), -1 for our own */
 	void *owner;           /* borrowed: the engine, for the rtnl handlers */
 	struct list_node resync_node; /* linked while a re-dump is due */
 	struct list_node flush_node;  /* linked while the pass has requests of it to send */
@@ -35,6 +36,13 @@ int nsview_new(sd_event *event, const char *name, int fd, int home_fd, int rcvbu
 	       struct nsview **ret) _must_check_;
 /* Accepts NULL; returns NULL. */
 struct nsview *nsview_free(struct nsview *v);
+
+/*
+ * Write value to the sysctl at path (under /proc/sys/net) as v's namespace sees it, returning
+ * to home_fd. Blocking; never from a handler. Returns 0 or -errno.
+ */
+int nsview_sysctl_write(const struct nsview *v, int home_fd, const char *path,
+			const char *value) _must_check_;
 
 /* "host" or the container's name, for logs. */
 const char *nsview_label(const struct nsview *v);
