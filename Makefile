@@ -7,12 +7,15 @@
 #   make demo            run netd on config.example in a throw-away namespace
 #   make bench           netd against one `ip` fork per step (BENCH_LINKS, default 2000)
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS (default 60)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         binaries, units, man pages, config example: PREFIX=/usr/local DESTDIR=
+#                        (BINDIR SBINDIR SYSCONFDIR MANDIR UNITDIR for each place on its own)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 FUZZ_SECONDS ?= 60
 
@@ -35,7 +38,8 @@ endif
 
 # Debian packages the targets below need; `make deps` installs what is missing.
 DEPS_BUILD := gcc make pkg-config libmnl-dev libsystemd-dev libnftnl-dev
-DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq
+DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq \
+	systemd procps groff-base man-db mandoc
 DEPS_FUZZ := clang libfuzzer-14-dev
 
 PROTO_SRC := $(wildcard proto/*.c)
@@ -99,6 +103,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/check-structure $(B)
+	@MAKE="$(MAKE)" tests/check-units
 	@NETD=$(abspath $(NETD)) SRCDIR=$(CURDIR) tests/run-tests $(TEST_BINS)
 
 # libFuzzer targets: built with clang, run for FUZZ_SECONDS each; crashers land in
@@ -150,18 +155,43 @@ bench-conf: $(BENCH_CONF)
 bench: bench-conf
 .PHONY: bench-conf
 
-install: $(NETD)
+# The units and man pages with the install paths and version filled in. Made again by every
+# `make install`, since PREFIX and the other places may differ from the last one.
+GEN := build/gen
+UNITS := $(GEN)/netd.service $(GEN)/spawn@.service
+MAN8 := $(GEN)/netd.8 $(GEN)/spawn.8
+MAN5 := $(GEN)/netd.conf.5
+SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@VERSION@|$(VERSION)|g'
+
+$(GEN)/%: units/%.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(SUBST) $< >$@
+
+$(GEN)/%: man/%.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(SUBST) $< >$@
+
+# spawn and netdctl are built by their own parts of this Makefile; each binary is installed
+# when it has been built. spawn@.service names $(SBINDIR)/spawn either way.
+SPAWN := $(B)/spawn/spawn
+NETDCTL := $(B)/netdctl/netdctl
+
+install: $(NETD) $(UNITS) $(MAN8) $(MAN5)
 	install -D -m 0755 $(NETD) $(DESTDIR)$(SBINDIR)/netd
+	if [ -e $(SPAWN) ]; then install -D -m 0755 $(SPAWN) $(DESTDIR)$(SBINDIR)/spawn; fi
+	if [ -e $(NETDCTL) ]; then install -D -m 0755 $(NETDCTL) $(DESTDIR)$(BINDIR)/netdctl; fi
 	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
-	sed 's|@SBINDIR@|$(SBINDIR)|' netd/netd.service.in >netd/netd.service
-	install -D -m 0644 netd/netd.service $(DESTDIR)$(UNITDIR)/netd.service
+	install -D -m 0644 -t $(DESTDIR)$(UNITDIR) $(UNITS)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(MAN5)
 
 clean:
-	rm -rf build proto/*.o proto/*.a netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
+	rm -rf build proto/*.o proto/*.a netd/*.o netd/*.a netd/netd tests/*.o tests/test-*[!.c]
 
 format:
 	clang-format -i proto/*.[ch] netd/*.[ch] tests/*.[ch] tests/fuzz/*.c
 
-.PHONY: all deps check tests fuzz demo bench install clean format
+.PHONY: all deps check tests fuzz demo bench install clean format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
