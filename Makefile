@@ -7,12 +7,15 @@
 #   make demo            run netd on config.example in a throw-away namespace
 #   make bench           netd against one `ip` fork per step (BENCH_LINKS, default 2000)
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS (default 60)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         binaries, units, man pages, config example: PREFIX=/usr/local DESTDIR=
+#                        (BINDIR SBINDIR SYSCONFDIR MANDIR UNITDIR for each place on its own)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 # coexist/ (networkd and NetworkManager leave ve-*/vb-* to netd; README): systemd-udevd and
 # systemd-networkd read /usr/lib and /usr/local/lib alike
@@ -39,7 +42,8 @@ endif
 
 # Debian packages the targets below need; `make deps` installs what is missing.
 DEPS_BUILD := gcc make pkg-config libmnl-dev libsystemd-dev libnftnl-dev
-DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq systemd
+DEPS_TEST := libcriterion-dev iproute2 nftables inotify-tools busybox-static jq \
+	systemd procps groff-base man-db mandoc
 DEPS_FUZZ := clang libfuzzer-14-dev
 
 PROTO_SRC := $(wildcard proto/*.c)
@@ -108,11 +112,7 @@ $(NETDCTL): $(B)/netdctl/main.o $(NETDCTL_OBJ) $(LIBPROTO)
 $(B)/tests/test-netdctl: $(B)/tests/test-netdctl.o $(NETDCTL_OBJ) $(HARNESS_OBJ) $(LIBPROTO)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion
-install-netdctl: $(NETDCTL)
-	install -D -m 0755 $(NETDCTL) $(DESTDIR)$(BINDIR)/netdctl
 all tests: $(NETDCTL)
-install: install-netdctl
-.PHONY: install-netdctl
 
 tests: $(TEST_BINS) $(NETD)
 
@@ -122,6 +122,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/check-structure $(B)
+	@MAKE="$(MAKE)" tests/check-units
 	@NETD=$(abspath $(NETD)) NETDCTL=$(abspath $(NETDCTL)) SRCDIR=$(CURDIR) \
 		tests/run-tests $(TEST_BINS)
 
@@ -174,23 +175,45 @@ bench-conf: $(BENCH_CONF)
 bench: bench-conf
 .PHONY: bench-conf
 
-install: $(NETD)
+# The units and man pages with the install paths and version filled in. Made again by every
+# `make install`, since PREFIX and the other places may differ from the last one.
+GEN := build/gen
+UNITS := $(GEN)/netd.service $(GEN)/spawn@.service
+MAN8 := $(GEN)/netd.8 $(GEN)/spawn.8
+MAN5 := $(GEN)/netd.conf.5
+SUBST := sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@VERSION@|$(VERSION)|g'
+
+$(GEN)/%: units/%.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(SUBST) $< >$@
+
+$(GEN)/%: man/%.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(SUBST) $< >$@
+
+# SPAWN and NETDCTL are defined with the rules that build them (below, above).
+SPAWN := $(B)/spawn/spawn
+
+install: $(NETD) $(SPAWN) $(NETDCTL) $(UNITS) $(MAN8) $(MAN5)
 	install -D -m 0755 $(NETD) $(DESTDIR)$(SBINDIR)/netd
+	install -D -m 0755 $(SPAWN) $(DESTDIR)$(SBINDIR)/spawn
+	install -D -m 0755 $(NETDCTL) $(DESTDIR)$(BINDIR)/netdctl
 	install -D -m 0644 config.example $(DESTDIR)$(SYSCONFDIR)/netd/netd.conf.example
-	sed 's|@SBINDIR@|$(SBINDIR)|' netd/netd.service.in >netd/netd.service
-	install -D -m 0644 netd/netd.service $(DESTDIR)$(UNITDIR)/netd.service
+	install -D -m 0644 -t $(DESTDIR)$(UNITDIR) $(UNITS)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN8)
+	install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man5 $(MAN5)
 	install -D -m 0644 -t $(DESTDIR)$(NETWORKDIR) coexist/70-netd-containers.link \
 		coexist/70-netd-containers.network
 	install -D -m 0644 -t $(DESTDIR)$(UDEVRULESDIR) coexist/90-netd-containers.rules
 
 clean:
-	rm -rf build proto/*.o proto/*.a netdctl/*.o netdctl/netdctl netd/*.o netd/*.a netd/netd netd/netd.service tests/*.o tests/test-*[!.c]
+	rm -rf build proto/*.o proto/*.a netdctl/*.o netdctl/netdctl netd/*.o netd/*.a netd/netd tests/*.o tests/test-*[!.c]
 
 # ---- spawn: the per-container spawner (spawn/, its unit, its tests) -------------------------
 SPAWN_SRC := $(wildcard spawn/*.c)
 SPAWN_LIB_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out spawn/main.c,$(SPAWN_SRC)))
 LIBSPAWN := $(B)/spawn/libspawn.a
-SPAWN := $(B)/spawn/spawn
 SPAWN_TESTS := mount-plan spawn
 SPAWN_TEST_BINS := $(SPAWN_TESTS:%=$(B)/tests/test-%)
 TEST_BINS += $(SPAWN_TEST_BINS)
@@ -225,22 +248,16 @@ bench-spawn: deps
 	@$(MAKE) --no-print-directory $(NETD) $(SPAWN) $(BENCH_SPAWN)
 	@NETD=$(abspath $(NETD)) SPAWN=$(abspath $(SPAWN)) BENCH_SPAWN=$(BENCH_SPAWN) tests/bench-spawn
 
-install-spawn: $(SPAWN)
-	install -D -m 0755 $(SPAWN) $(DESTDIR)$(SBINDIR)/spawn
-	sed 's|@SBINDIR@|$(SBINDIR)|' spawn/spawn@.service.in >spawn/spawn@.service
-	install -D -m 0644 spawn/spawn@.service $(DESTDIR)$(UNITDIR)/spawn@.service
-install: install-spawn
-
 clean-spawn:
-	rm -f spawn/*.o spawn/*.a spawn/spawn spawn/spawn@.service
+	rm -f spawn/*.o spawn/*.a spawn/spawn
 clean: clean-spawn
 
-.PHONY: bench-spawn install-spawn clean-spawn
+.PHONY: bench-spawn clean-spawn
 # ---- end of spawn ---------------------------------------------------------------------------
 
 format:
 	clang-format -i proto/*.[ch] netd/*.[ch] netdctl/*.[ch] tests/*.[ch] tests/fuzz/*.c
 
-.PHONY: all deps check tests fuzz demo bench install clean format
+.PHONY: all deps check tests fuzz demo bench install clean format FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
