@@ -122,8 +122,12 @@ int cache_link_addr_add(struct cache_link *cl, const struct nl_addr *a)
 {
 	for (size_t i = 0; i < cl->n_addrs; i++)
 		if (cache_addr_equal(&cl->addrs[i], a)) {
+			/* DAD finishing changes only the flags: that is news too. */
+			bool changed = cl->addrs[i].flags != a->flags ||
+				       cl->addrs[i].protocol != a->protocol;
+
 			cl->addrs[i] = *a;
-			return 0;
+			return changed;
 		}
 	struct nl_addr *p = array_push(&cl->addrs, &cl->n_addrs, sizeof(*a));
 	if (!p)

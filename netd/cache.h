@@ -44,7 +44,8 @@ bool cache_route_equal(const struct nl_route *a, const struct nl_route *b);
 bool cache_link_has_addr(const struct cache_link *cl, const struct nl_addr *a);
 bool cache_link_has_route(const struct cache_link *cl, const struct nl_route *r);
 
-/* Set semantics; both return 1 when the cache changed, 0 when not, -ENOMEM. */
+/* Set semantics (an address already there takes the new flags); return 1 when the cache
+ * changed, 0 when not, -ENOMEM. */
 int cache_link_addr_add(struct cache_link *cl, const struct nl_addr *a);
 int cache_link_addr_del(struct cache_link *cl, const struct nl_addr *a);
 int cache_link_route_add(struct cache_link *cl, const struct nl_route *r);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Containers and their endpoints from the config; a container's verdict and its state file. */
 #include <dirent.h>
+#include <linux/if_addr.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -152,18 +153,41 @@ struct verdict {
 };
 
 /*
+ * IPv6 on a link needs its link-local address past DAD: neighbour discovery speaks from it.
+ * The kernel makes it only once the link is operationally up, and finishes DAD (which netd
+ * turns off on these links) from a work queue, each announced by an address event.
+ */
+static bool link_local_ready(const struct cache_link *cl)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < cl->n_addrs; i++) {
+		const struct nl_addr *a = &cl->addrs[i];
+
+		if (a->family != AF_INET6 || !IN6_IS_ADDR_LINKLOCAL(&a->addr.in6))
+			continue;
+		if (a->flags & IFA_F_TENTATIVE)
+			return false;
+		found = true;
+	}
+	return found;
+}
+
+/*
  * One end: its link record configured, and, where netd manages both ends, operationally up as
  * the kernel reports it (linkwatch moves a link there, attaches its qdisc and lets IPv6 start,
- * up to seconds after it was set up).
+ * up to seconds after it was set up), with its link-local address usable when it carries IPv6.
  */
-static bool end_ready(const struct nsview *v, int ifindex, bool need_oper_up)
+static bool end_ready(const struct nsview *v, int ifindex, bool need_oper_up, bool ipv6)
 {
 	const struct link *l = nsview_link(v, ifindex);
 	const struct cache_link *cl = nsview_cache_link(v, ifindex);
 
 	if (!l || !cl || !link_is_configured(l))
 		return false;
-	return !need_oper_up || nl_link_oper_up(&cl->link);
+	if (!need_oper_up)
+		return true;
+	return nl_link_oper_up(&cl->link) && (!ipv6 || link_local_ready(cl));
 }
 
 static bool bridge_joined(const struct nsview *host, const struct endpoint *ep)
@@ -201,9 +225,10 @@ static void judge_pair(const struct container *ct, struct nsview *host, const st
 		v->state = STATE_FAILED;
 		return;
 	}
-	ok = end_ready(host, ep->ifindex, ct->ns != NULL) && bridge_joined(host, ep);
+	ok = end_ready(host, ep->ifindex, ct->ns != NULL, ep->veth->host_addr6.family != 0) &&
+	     bridge_joined(host, ep);
 	if (ok && ct->ns)
-		ok = end_ready(ct->ns, in->ifindex, true);
+		ok = end_ready(ct->ns, in->ifindex, true, in->veth->local_addr6.family != 0);
 	else if (ok && !ct->unmanaged)
 		ok = false; /* the container side is not decided yet (peer not moved in) */
 	if (!ok && v->state == STATE_CONFIGURED)

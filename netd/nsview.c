@@ -16,19 +16,12 @@ int nsview_new(sd_event *event, const char *name, int fd, int home_fd, int rcvbu
 	if (!v)
 		return -ENOMEM;
 	v->owner = owner;
-	v->fd = -1;
 	link_table_init(&v->links, dirty);
 	list_init(&v->resync_node);
 	list_init(&v->flush_node);
 	if (name && !(v->name = strdup(name))) {
 		nsview_free(v);
 		return -ENOMEM;
-	}
-	/* Kept: sysctls of the namespace are reached by entering it (nsview_sysctl_write()). */
-	if (fd >= 0 && (v->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		r = -errno;
-		nsview_free(v);
-		return r;
 	}
 	r = rtnl_new(event, fd, home_fd, rcvbuf, h, v, &v->rtnl);
 	if (r < 0) {
@@ -47,22 +40,31 @@ struct nsview *nsview_free(struct nsview *v)
 	list_del(&v->flush_node);
 	link_table_done(&v->links);
 	rtnl_free(v->rtnl);
-	safe_close(v->fd);
 	free(v->name);
 	free(v);
 	return NULL;
 }
 
-/* /proc/sys/net resolves to the namespace of whoever opens it: open it from inside. */
+/*
+ * /proc/sys/net resolves to the namespace of whoever opens it: open it from inside. The way in
+ * is the session's own socket (SIOCGSKNS), not a kept descriptor of /run/netns/NAME, which
+ * would keep that mount busy (umount fails with EBUSY while a file on it is open).
+ */
 static int open_in(const struct nsview *v, int home_fd, const char *path)
 {
+	_cleanup_close_ int ns = -1;
 	int fd, r = 0;
 
-	if (v->fd >= 0 && setns(v->fd, CLONE_NEWNET) < 0)
+	if (!v->name) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	ns = rtnl_netns_fd(v->rtnl);
+	if (ns < 0)
+		return ns;
+	if (setns(ns, CLONE_NEWNET) < 0)
 		return -errno;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (v->fd < 0)
-		return fd < 0 ? -errno : fd;
 	if (fd < 0)
 		r = -errno;
 	if (setns(home_fd, CLONE_NEWNET) < 0)

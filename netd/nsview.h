@@ -20,7 +20,6 @@ struct nsview {
 	struct rtnl *rtnl;     /* owned */
 	struct link_table links;
 	struct nsattach_id id; /* which namespace it is (containers) */
-	int fd;                /* owned: the namespace (containers), -1 for our own */
 	void *owner;           /* borrowed: the engine, for the rtnl handlers */
 	struct list_node resync_node; /* linked while a re-dump is due */
 	struct list_node flush_node;  /* linked while the pass has requests of it to send */

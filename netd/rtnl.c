@@ -2,7 +2,9 @@
 /* One rtnetlink session: sockets, the cache from events and dumps, requests and their ACKs. */
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -335,6 +337,13 @@ int rtnl_nsid_of(struct rtnl *s, int fd, int *ret)
 		return r;
 	*ret = nsid;
 	return 0;
+}
+
+int rtnl_netns_fd(const struct rtnl *s)
+{
+	int fd = ioctl(nl_fd(s->dump), SIOCGSKNS);
+
+	return fd < 0 ? -errno : fd;
 }
 
 bool rtnl_can_queue(const struct rtnl *s, size_t n)

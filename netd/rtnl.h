@@ -70,6 +70,9 @@ int rtnl_refresh_link(struct rtnl *s, int ifindex) _must_check_;
  * Blocking; never from a handler. Returns 0 or -errno. */
 int rtnl_nsid_of(struct rtnl *s, int fd, int *ret) _must_check_;
 
+/* A descriptor of the session's network namespace (O_CLOEXEC, the caller's), or -errno. */
+int rtnl_netns_fd(const struct rtnl *s) _must_check_;
+
 /* Whether n more requests fit in the pipeline; how many are in flight. */
 bool rtnl_can_queue(const struct rtnl *s, size_t n);
 size_t rtnl_inflight(const struct rtnl *s);

@@ -875,3 +875,22 @@ Test(netd, journal_fields_of_a_failure)
 	cr_expect(strstr(msgs, "NETLINK_ERRNO=17\n") && strstr(msgs, "IFNAME=host0\n"),
 		  "the refusal with the kernel's errno and the link:\n%s", msgs);
 }
+
+/*
+ * A link carrying IPv6 skips DAD of its link-local address too, or neighbour discovery on it
+ * waits for DAD (here made to take 100 s): at configured, neither end's link-local address is
+ * tentative.
+ */
+Test(netd, ipv6_link_local_usable_at_configured)
+{
+	sh_ok("sysctl -qw net.ipv6.conf.default.dad_transmits=100 && ip netns add x && "
+	      "ip netns exec x sysctl -qw net.ipv6.conf.default.dad_transmits=100 && "
+	      "ip link add ve-x type veth peer name host0 netns x");
+	netd_start(CT_X, NULL);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	expect_sh("ip -j -6 addr show dev ve-x scope link | jq -e '[.[].addr_info[] | "
+		  "select(.tentative)] | length == 0' >/dev/null");
+	expect_sh("ip -n x -j -6 addr show dev eth0 scope link | jq -e '[.[].addr_info[] | "
+		  "select(.tentative)] | length == 0' >/dev/null");
+	expect_sh("ip -j -6 addr show dev ve-x scope link | jq -e 'length > 0' >/dev/null");
+}
