@@ -6,6 +6,11 @@
  * measured in the same run; it asserts nothing about speed, only that each scenario did its
  * work (configured=N, exactly 3N writes, a restart that writes nothing).
  *
+ * Then the reload experiment (BENCH_RELOAD_N, default 1000 and 5000): N containers with
+ * namespaces of their own, v4 + v6 on both sides, configured; then RELOAD_ROUNDS times one
+ * container's HostAddress is changed and netd is sent SIGHUP, timed from the signal to the
+ * READY=1 after RELOADING=1, with the writes each reload cost.
+ *
  * No Criterion: the sandbox, pidfd and notify-socket code is tests/sandbox.c, shared with the
  * test harness; failures here die(). Nothing sleeps: every wait is a bounded poll() on netd's
  * sd_notify socket or on pidfds.
@@ -13,7 +18,6 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,9 +31,11 @@
 
 #define BENCH_DIR "/run/bench"
 #define CONF_PATH BENCH_DIR "/netd.conf"
+#define CONF_TMP_PATH BENCH_DIR "/netd.conf.tmp"
 #define BATCH_PATH BENCH_DIR "/links.batch"
 #define NOTIFY_PATH BENCH_DIR "/notify"
 #define LOG_PATH BENCH_DIR "/netd.log"
+#define OUT_PATH BENCH_DIR "/ip.out"
 #define STATE_DIR "/run/netd"
 /* What netd/pass.c logs when its event socket overflowed and it re-reads every link. */
 #define RESYNC_LOG_LINE "netlink events were lost"
@@ -42,7 +48,13 @@ enum {
 	NETD_MS = 30000,   /* READY=1, a reload, exit after SIGTERM */
 	BATCH_MS = 120000, /* one ip -batch */
 	SCENARIO_MS = 600000,
+	RELOAD_ROUNDS = 11, /* changed-HostAddress reloads per N (odd: a true median) */
+	RELOAD_START_MS_PER_N = 60, /* the reload start bound: this per container, or more */
+	MAX_RELOAD_NS = 8,  /* values in BENCH_RELOAD_N */
 };
+
+/* BENCH_RELOAD_N when unset. */
+static const int reload_default_n[] = { 1000, 5000 };
 
 extern char **environ;
 
@@ -98,17 +110,22 @@ static void kill_proc(struct proc *p)
 
 /*
  * One step of the baseline, the way a shell script runs it: spawn `ip`, wait for it, fail on
- * a non-zero status. posix_spawn (vfork + exec) is a little cheaper than a shell's fork, so
- * the baseline is, if anything, flattered.
+ * a non-zero status. vfork + exec (what posix_spawn does) is a little cheaper than a shell's
+ * fork, so the baseline is, if anything, flattered. Not posix_spawn itself: spawn/ is on the
+ * include path, and its spawn.h hides the C library's.
  */
 static void ip_step(char *const argv[])
 {
 	pid_t pid;
-	int st, r;
+	int st;
 
-	r = posix_spawn(&pid, ip_path, NULL, NULL, argv, environ);
-	if (r != 0)
-		die("posix_spawn %s: %s", ip_path, strerror(r));
+	pid = vfork();
+	if (pid < 0)
+		die("vfork: %m");
+	if (pid == 0) {
+		execve(ip_path, argv, environ);
+		_exit(127);
+	}
 	if (waitpid(pid, &st, 0) < 0)
 		die("waitpid: %m");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -132,6 +149,32 @@ static double run_batch(void)
 	if (st != 0)
 		die("ip -batch %s failed (status %d)", BATCH_PATH, st);
 	return since_s(t0);
+}
+
+/* What `ip ...` prints on stdout, into buf (NUL-terminated, cut at len - 1 bytes). */
+static void ip_capture(char *const argv[], char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open(OUT_PATH, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct proc p;
+	ssize_t got;
+	int st;
+
+	if (fd < 0)
+		die("open " OUT_PATH ": %m");
+	p = spawn_or_die(argv, fd, -1, NULL);
+	st = proc_wait(&p, NETD_MS);
+	if (st == -ETIME) {
+		kill_proc(&p);
+		die("%s %s %s ... did not finish within %d s", argv[0], argv[1], argv[2],
+		    NETD_MS / 1000);
+	}
+	proc_done(&p);
+	if (st != 0)
+		die("%s %s %s ... failed (status %d)", argv[0], argv[1], argv[2], st);
+	got = pread(fd, buf, len - 1, 0);
+	if (got < 0)
+		die("read " OUT_PATH ": %m");
+	buf[got] = '\0';
 }
 
 /* ---- sandbox and files ---------------------------------------------------------------- */
@@ -178,6 +221,53 @@ static void write_conf(int n)
 			i, 100 + i / 250, i % 250, 100 + i / 250, i % 250);
 	if (fflush(f) != 0 || ferror(f))
 		die("write " CONF_PATH ": %m");
+}
+
+/*
+ * The reload experiment's containers: cI with its own namespace cI, host side ve-cI with
+ * 10.(100 + I/250).(I%250).1 and fd42:I::1 (I in hex), container side host0 (eth0 once netd
+ * renamed it) with .2 and fd42:I::2. Container `changed` (-1: none) has the host address .3
+ * instead of .1.
+ */
+static void reload_host_addr(int i, bool alt, char *buf, size_t len)
+{
+	snprintf(buf, len, "10.%d.%d.%d", 100 + i / 250, i % 250, alt ? 3 : 1);
+}
+
+/* Written to a temporary file and renamed over CONF_PATH: netd never reads half a file. */
+static void write_reload_conf(int n, int changed)
+{
+	_cleanup_fclose_ FILE *f = fopen(CONF_TMP_PATH, "we");
+	char host[32];
+
+	if (!f)
+		die("open " CONF_TMP_PATH ": %m");
+	for (int i = 0; i < n; i++) {
+		reload_host_addr(i, i == changed, host, sizeof(host));
+		fprintf(f,
+			"[Container c%d]\nPrivateNetwork=yes\nHostAddress=%s\n"
+			"HostAddress6=fd42:%x::1\nLocalAddress=10.%d.%d.2\n"
+			"LocalAddress6=fd42:%x::2\n\n",
+			i, host, i, 100 + i / 250, i % 250, i);
+	}
+	if (fflush(f) != 0 || ferror(f))
+		die("write " CONF_TMP_PATH ": %m");
+	if (rename(CONF_TMP_PATH, CONF_PATH) < 0)
+		die("rename " CONF_TMP_PATH " to " CONF_PATH ": %m");
+}
+
+/* Namespace cI and ve-cI, its peer host0 created inside it, as tests/test-burst.c does. */
+static void write_netns_batch(int n)
+{
+	_cleanup_fclose_ FILE *f = fopen(BATCH_PATH, "we");
+
+	if (!f)
+		die("open " BATCH_PATH ": %m");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "netns add c%d\nlink add ve-c%d type veth peer name host0 netns c%d\n",
+			i, i, i);
+	if (fflush(f) != 0 || ferror(f))
+		die("write " BATCH_PATH ": %m");
 }
 
 /* VmHWM (peak resident set) of pid in KiB. */
@@ -334,6 +424,15 @@ static struct netd_status netd_reload_sync(void)
 	return netd_wait_line("READY=1", NETD_MS);
 }
 
+/* netd_reload_sync(), timed from the signal to READY=1. Returns seconds; *ret: the status. */
+static double netd_reload_timed(struct netd_status *ret)
+{
+	unsigned long long t0 = now_usec();
+
+	*ret = netd_reload_sync();
+	return since_s(t0);
+}
+
 static void netd_stop(void)
 {
 	int st = proc_stop(&nd.proc, SIGTERM, NETD_MS);
@@ -363,6 +462,18 @@ struct result {
 	double restart_s;      /* netd: exec of the second netd to READY=1 */
 	long restart_writes;   /* its writes at READY=1 */
 	long restart_configured;
+	struct reload_result {
+		double create_s;        /* the ip -batch of N namespaces and veths */
+		double start_s;         /* netd exec to READY=1 and configured=N */
+		long sync_writes;       /* an unchanged reload once configured */
+		double round_s[RELOAD_ROUNDS]; /* one HostAddress changed: SIGHUP to READY=1 */
+		long round_writes[RELOAD_ROUNDS];
+		double same_s;          /* an unchanged reload after the last round */
+		long same_writes;
+		double restart_s;       /* a second netd, exec to READY=1 */
+		long restart_writes;
+		long restart_configured;
+	} reload;
 };
 
 static void scen_links_only(int n, struct result *ret)
@@ -448,8 +559,105 @@ static void scen_idle(int n, struct result *ret)
 	netd_stop();
 }
 
+/* Namespaces cost netd more than links alone: the start bound grows with N. */
+static int reload_start_ms(int n)
+{
+	return n * RELOAD_START_MS_PER_N > CONFIGURE_MS ? n * RELOAD_START_MS_PER_N : CONFIGURE_MS;
+}
+
+/* After a reload: every container configured, none pending or failed. */
+static void reload_check(int n, const struct netd_status *s, const char *what)
+{
+	if (s->configured != n || s->pending != 0 || s->failed != 0)
+		die_netd("after %s: %s, expected configured=%d and nothing pending or failed", what,
+			 netd_status_str(s), n);
+}
+
+/* Container k's host address is now (and only) `host`: on ve-cK, and in cK's routes. */
+static void reload_check_kernel(int k, const char *host, const char *old)
+{
+	char dev[IFNAMSIZ], ns[16], out[4096], want[64], gone[64];
+	char *addr[] = { ip_path, "-o", "-4", "addr", "show", "dev", dev, NULL };
+	char *routes[] = { ip_path, "-n", ns, "-4", "route", "show", NULL };
+
+	snprintf(dev, sizeof(dev), "ve-c%d", k);
+	snprintf(ns, sizeof(ns), "c%d", k);
+	ip_capture(addr, out, sizeof(out));
+	snprintf(want, sizeof(want), "inet %s/32 ", host);
+	snprintf(gone, sizeof(gone), "inet %s/", old);
+	if (!strstr(out, want) || strstr(out, gone))
+		die_netd("%s: expected %s only, ip says:\n%s", dev, host, out);
+	ip_capture(routes, out, sizeof(out));
+	snprintf(want, sizeof(want), "default via %s ", host);
+	snprintf(gone, sizeof(gone), "%s ", old);
+	if (!strstr(out, want) || strstr(out, gone))
+		die_netd("routes in %s: expected a default route via %s and none via %s, ip "
+			 "says:\n%s",
+			 ns, host, old, out);
+}
+
+/*
+ * N containers with namespaces, configured; then RELOAD_ROUNDS reloads that each change
+ * container N/2's HostAddress (.1 -> .3 -> .1 ...), timed from SIGHUP to READY=1, with the
+ * writes each cost; then an unchanged reload (must write nothing) and a restart (adoption).
+ */
+static void scen_reload(int n, struct result *ret)
+{
+	struct reload_result *rr = &ret->reload;
+	char host[32], old[32];
+	struct netd_status s;
+	unsigned long long t0;
+	int k = n / 2;
+	long w;
+
+	write_reload_conf(n, -1);
+	write_netns_batch(n);
+	rr->create_s = run_batch();
+
+	t0 = now_usec();
+	netd_spawn();
+	(void)netd_wait_line("READY=1", reload_start_ms(n));
+	s = netd_wait_configured(n, reload_start_ms(n));
+	rr->start_s = since_s(t0);
+
+	/* The sync point for the writes of configuring. Not timed: a first reload may do once
+	 * what later ones do not. */
+	w = s.writes;
+	(void)netd_reload_timed(&s);
+	rr->sync_writes = s.writes - w;
+	reload_check(n, &s, "an unchanged reload");
+
+	for (int r = 0; r < RELOAD_ROUNDS; r++) {
+		w = s.writes;
+		write_reload_conf(n, r % 2 == 0 ? k : -1);
+		rr->round_s[r] = netd_reload_timed(&s);
+		rr->round_writes[r] = s.writes - w;
+		reload_check(n, &s, "a changed HostAddress");
+		if (rr->round_writes[r] == 0)
+			die_netd("reload %d changed c%d's HostAddress and wrote nothing", r + 1, k);
+	}
+	reload_host_addr(k, RELOAD_ROUNDS % 2 == 1, host, sizeof(host));
+	reload_host_addr(k, RELOAD_ROUNDS % 2 == 0, old, sizeof(old));
+	reload_check_kernel(k, host, old);
+
+	w = s.writes;
+	rr->same_s = netd_reload_timed(&s);
+	rr->same_writes = s.writes - w;
+	reload_check(n, &s, "an unchanged reload after the changes");
+	netd_stop();
+
+	t0 = now_usec();
+	netd_spawn();
+	s = netd_wait_line("READY=1", NETD_MS);
+	rr->restart_s = since_s(t0);
+	rr->restart_writes = s.writes;
+	rr->restart_configured = s.configured;
+	netd_stop();
+}
+
 /* Run fn in a child that enters its own namespaces; its result comes back over a pipe. */
-static struct result run_scenario(const char *name, void (*fn)(int n, struct result *ret), int n)
+static struct result run_scenario(const char *name, void (*fn)(int n, struct result *ret), int n,
+				  int timeout_ms)
 {
 	struct result res = { 0 };
 	int fds[2], st;
@@ -467,10 +675,10 @@ static struct result run_scenario(const char *name, void (*fn)(int n, struct res
 		exit(EXIT_SUCCESS);
 	}
 	(void)close(fds[1]);
-	st = proc_wait(&p, SCENARIO_MS);
+	st = proc_wait(&p, timeout_ms);
 	if (st == -ETIME) {
 		kill_proc(&p);
-		die("scenario '%s' did not finish within %d s", name, SCENARIO_MS / 1000);
+		die("scenario '%s' did not finish within %d s", name, timeout_ms / 1000);
 	}
 	proc_done(&p);
 	if (st != 0)
@@ -496,6 +704,37 @@ static int links_from_env(void)
 	if (errno || *end || n < 1 || n > MAX_LINKS)
 		die("BENCH_LINKS=%s: expected a number from 1 to %d", v, MAX_LINKS);
 	return (int)n;
+}
+
+/* BENCH_RELOAD_N: N values separated by commas or spaces; 0 or empty: no reload runs. */
+static size_t reload_ns_from_env(int ns[static MAX_RELOAD_NS])
+{
+	const char *v = getenv("BENCH_RELOAD_N");
+	size_t k = 0;
+
+	if (!v) {
+		memcpy(ns, reload_default_n, sizeof(reload_default_n));
+		return ARRAY_SIZE(reload_default_n);
+	}
+	for (const char *p = v; *p;) {
+		char *end;
+		long n;
+
+		if (*p == ',' || *p == ' ') {
+			p++;
+			continue;
+		}
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (errno || end == p || (*end && *end != ',' && *end != ' ') || n < 0 ||
+		    n > MAX_LINKS || (n > 0 && k == MAX_RELOAD_NS))
+			die("BENCH_RELOAD_N=%s: expected up to %d numbers from 1 to %d (0: none)",
+			    v, MAX_RELOAD_NS, MAX_LINKS);
+		if (n > 0)
+			ns[k++] = (int)n;
+		p = end;
+	}
+	return k;
 }
 
 /* `ip` from PATH, as a script finds it; /sbin/ip when PATH has none. */
@@ -547,6 +786,69 @@ static void report_netd(int n, const struct result *f, const struct result *d,
 	fflush(stdout);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void report_reload_header(void)
+{
+	printf("\n  reload: one container's HostAddress changed, SIGHUP to READY=1, %d rounds\n"
+	       "  (containers with their own namespaces, v4 + v6 on both sides)\n",
+	       RELOAD_ROUNDS);
+	printf("  %6s %9s %9s %9s  %-27s  %-9s %s\n", "N", "create", "start", "unchanged",
+	       "reload min / median / max", "writes", "restart to READY");
+	fflush(stdout);
+}
+
+static void report_reload(int n, const struct reload_result *rr)
+{
+	double t[RELOAD_ROUNDS];
+	long wmin = rr->round_writes[0], wmax = wmin;
+	char writes[32];
+
+	memcpy(t, rr->round_s, sizeof(t));
+	qsort(t, RELOAD_ROUNDS, sizeof(t[0]), cmp_double);
+	for (int r = 1; r < RELOAD_ROUNDS; r++) {
+		wmin = rr->round_writes[r] < wmin ? rr->round_writes[r] : wmin;
+		wmax = rr->round_writes[r] > wmax ? rr->round_writes[r] : wmax;
+	}
+	if (wmin == wmax)
+		snprintf(writes, sizeof(writes), "%ld", wmin);
+	else
+		snprintf(writes, sizeof(writes), "%ld-%ld", wmin, wmax);
+	printf("  %6d %7.2f s %7.2f s %6.1f ms  %6.1f / %6.1f / %6.1f ms  %-9s %.3f s "
+	       "writes=%ld\n",
+	       n, rr->create_s, rr->start_s, rr->same_s * 1e3, t[0] * 1e3,
+	       t[RELOAD_ROUNDS / 2] * 1e3, t[RELOAD_ROUNDS - 1] * 1e3, writes, rr->restart_s,
+	       rr->restart_writes);
+	fflush(stdout);
+}
+
+/* The reload experiment's must-holds. Returns the number of problems. */
+static int check_reload(int n, const struct reload_result *rr)
+{
+	int bad = 0;
+
+	if (rr->sync_writes != 0 || rr->same_writes != 0) {
+		fprintf(stderr,
+			"bench: reload N=%d: an unchanged reload wrote %ld (after configuring) and "
+			"%ld (after the changes), expected 0\n",
+			n, rr->sync_writes, rr->same_writes);
+		bad++;
+	}
+	if (rr->restart_writes != 0 || rr->restart_configured != n) {
+		fprintf(stderr,
+			"bench: reload N=%d: restarted netd: configured=%ld writes=%ld at READY=1, "
+			"expected configured=%d writes=0 (adoption)\n",
+			n, rr->restart_configured, rr->restart_writes, n);
+		bad++;
+	}
+	return bad;
+}
+
 /* What must hold for the numbers to mean anything. Returns the number of problems. */
 static int check(int n, const struct result *d)
 {
@@ -571,23 +873,44 @@ static int check(int n, const struct result *d)
 
 int main(void)
 {
-	struct result c, f, d, idle;
-	int n = links_from_env();
+	struct result c, f, d, idle, r;
+	int n = links_from_env(), reload_n[MAX_RELOAD_NS];
+	size_t reload_k = reload_ns_from_env(reload_n);
+	const char *only = getenv("BENCH_ONLY");
+	bool links = true;
+	int bad = 0;
 
 	netd_path = getenv("NETD");
 	if (!netd_path || netd_path[0] != '/' || access(netd_path, X_OK) < 0)
 		die("NETD must name the netd binary by absolute path (make bench sets it)");
+	if (only && only[0]) {
+		if (strcmp(only, "reload") == 0)
+			links = false;
+		else
+			die("BENCH_ONLY=%s: expected reload (or nothing: every scenario)", only);
+	}
 	find_ip();
 	/* ip and netd must not talk to whoever supervises us. */
 	(void)unsetenv("NOTIFY_SOCKET");
 
-	printf("  links: %d\n", n);
-	fflush(stdout);
-	c = run_scenario("links only", scen_links_only, n);
-	f = run_scenario("fork ip per step", scen_fork, n);
-	report_baselines(n, &c, &f);
-	idle = run_scenario("netd idle", scen_idle, n);
-	d = run_scenario("netd", scen_netd, n);
-	report_netd(n, &f, &d, &idle);
-	return check(n, &d) ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (links) {
+		printf("  links: %d\n", n);
+		fflush(stdout);
+		c = run_scenario("links only", scen_links_only, n, SCENARIO_MS);
+		f = run_scenario("fork ip per step", scen_fork, n, SCENARIO_MS);
+		report_baselines(n, &c, &f);
+		idle = run_scenario("netd idle", scen_idle, n, SCENARIO_MS);
+		d = run_scenario("netd", scen_netd, n, SCENARIO_MS);
+		report_netd(n, &f, &d, &idle);
+		bad += check(n, &d);
+	}
+	if (reload_k > 0)
+		report_reload_header();
+	for (size_t i = 0; i < reload_k; i++) {
+		r = run_scenario("reload", scen_reload, reload_n[i],
+				 SCENARIO_MS + reload_start_ms(reload_n[i]));
+		report_reload(reload_n[i], &r.reload);
+		bad += check_reload(reload_n[i], &r.reload);
+	}
+	return bad ? EXIT_FAILURE : EXIT_SUCCESS;
 }
