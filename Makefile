@@ -217,7 +217,7 @@ LIBSPAWN := $(B)/spawn/libspawn.a
 SPAWN_TESTS := mount-plan spawn
 SPAWN_TEST_BINS := $(SPAWN_TESTS:%=$(B)/tests/test-%)
 TEST_BINS += $(SPAWN_TEST_BINS)
-CPPFLAGS += -Ispawn
+CPPFLAGS += -iquote spawn
 
 $(SPAWN_LIB_OBJ) $(B)/spawn/main.o $(SPAWN_TEST_BINS:%=%.o): $(wildcard spawn/*.h)
 
