@@ -4,6 +4,7 @@
  * checked, adoption of the table a previous netd left (read, compare, diff), and the sysctls
  * forwarding needs.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -36,6 +37,7 @@ struct nft {
 	uint32_t portid, seq;
 	int sndbuf;
 	bool known;           /* installed mirrors the kernel's table */
+	uint32_t gen;         /* the ruleset generation installed was known at (when known) */
 	struct raw installed; /* owned */
 	char *buf;            /* owned: RECVBUF_SIZE bytes for replies */
 };
@@ -249,6 +251,54 @@ static int dump(struct nft *n, uint16_t type, void (*payload)(struct nlmsghdr *,
 			r = cb(m, userdata);
 			if (r < 0)
 				return r;
+		}
+	}
+}
+
+/* ---- the ruleset generation: did anyone change nftables since we last looked? ---- */
+
+static int gen_attr_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+/*
+ * The kernel counts every committed nftables transaction, anyone's, in its ruleset
+ * generation. Reading it costs one round trip; reading the table costs one per set.
+ */
+static int get_gen(struct nft *n, uint32_t *ret)
+{
+	char req[128];
+	struct nlmsghdr *nlh;
+	uint32_t seq = ++n->seq;
+
+	nlh = nftnl_nlmsg_build_hdr(req, NFT_MSG_GETGEN, AF_UNSPEC, 0, seq);
+	if (mnl_socket_sendto(n->mnl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t len = recv_one(n);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)n->buf;
+		int left = (int)len;
+
+		if (len < 0)
+			return (int)len;
+		for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+			uint32_t gen = 0;
+			int r;
+
+			if (m->nlmsg_seq != seq || m->nlmsg_pid != n->portid)
+				continue;
+			if (m->nlmsg_type == NLMSG_ERROR) {
+				r = nl_parse_error(m, m->nlmsg_len, NULL);
+				return r < 0 ? r : -EBADMSG;
+			}
+			if ((m->nlmsg_type & 0xff) != NFT_MSG_NEWGEN ||
+			    mnl_attr_parse(m, sizeof(struct nfgenmsg), gen_attr_cb, &gen) < 0)
+				return -EBADMSG;
+			*ret = gen;
+			return 0;
 		}
 	}
 }
@@ -496,12 +546,47 @@ static int adopt(struct nft *n)
 	return r;
 }
 
+/*
+ * What netd installed is still what the kernel holds when the ruleset generation is the one
+ * it was installed at: then no one (a flush, a delete, an edit, any other transaction) came
+ * in between, and the table need not be read again. Any other generation means reading it.
+ */
+static void check_gen(struct nft *n, uint32_t *ret_gen)
+{
+	uint32_t gen;
+
+	if (get_gen(n, &gen) < 0) {
+		n->known = false;
+		*ret_gen = 0;
+		return;
+	}
+	if (n->known && gen != n->gen)
+		n->known = false;
+	*ret_gen = gen;
+}
+
+/* After a batch (sent: one transaction) the generation must have moved by exactly that. */
+static void record_gen(struct nft *n, uint32_t before, bool sent)
+{
+	uint32_t gen;
+
+	if (!n->known)
+		return;
+	if (get_gen(n, &gen) < 0 || gen != before + (sent ? 1 : 0))
+		n->known = false; /* someone else committed meanwhile: read the table next time */
+	else
+		n->gen = gen;
+}
+
 static int sync_once(struct nft *n, const struct raw *desired, bool *retry, struct nl_err *reterr)
 {
 	struct nft_batch b;
-	bool layout_ok = n->known;
+	bool layout_ok;
+	uint32_t gen;
 	int r;
 
+	check_gen(n, &gen);
+	layout_ok = n->known;
 	if (!n->known) {
 		r = adopt(n);
 		if (r < 0)
@@ -518,6 +603,7 @@ static int sync_once(struct nft *n, const struct raw *desired, bool *retry, stru
 	if (b.n_acks == 0) {
 		nftbatch_done(&b);
 		n->known = true;
+		record_gen(n, gen, false);
 		return 0;
 	}
 	r = batch_send(n, &b, reterr);
@@ -527,6 +613,7 @@ static int sync_once(struct nft *n, const struct raw *desired, bool *retry, stru
 	*retry = layout_ok && (r == -ENOENT || r == -EEXIST);
 	nftbatch_done(&b);
 	n->known = r >= 0;
+	record_gen(n, gen, true);
 	return r;
 }
 

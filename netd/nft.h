@@ -33,13 +33,15 @@ struct nft *nft_free(struct nft *n);
 
 /*
  * Make the table carry exactly desired (borrowed for the call) in one batch:
- * - first call, or after nft_invalidate() or a failure: the table is read (chains, rules by
- *   their comments, set types, every element); when its layout is netd's, only the element
- *   difference is sent (nothing at all when the kernel already holds desired); otherwise
- *   (absent, foreign or older layout) one batch replaces the whole table atomically;
- * - later calls: only the difference against what the last successful sync installed. When
- *   the kernel answers -ENOENT or -EEXIST (the table was flushed or deleted, an element was
- *   added or removed by someone else), the table is read again and the sync redone once.
+ * - first call, after nft_invalidate() or a failure, or when the kernel's ruleset generation
+ *   is not the one the last sync left (anyone committed an nftables transaction since): the
+ *   table is read (chains, rules by their comments, set types, every element); when its
+ *   layout is netd's, only the element difference is sent (nothing at all when the kernel
+ *   already holds desired); otherwise (absent, foreign or older layout) one batch replaces the
+ *   whole table atomically;
+ * - otherwise: only the difference against what the last successful sync installed. When
+ *   the kernel answers -ENOENT or -EEXIST all the same (someone raced the batch), the table is
+ *   read again and the sync redone once.
  * Returns the number of element changes sent (0: nothing to do), or a negative errno with
  * *reterr (when not NULL) holding the kernel's code and extack text (msg names the failing
  * message type when the kernel gave no text). A failed batch changed nothing (nftables
@@ -48,7 +50,11 @@ struct nft *nft_free(struct nft *n);
 int nft_sync(struct nft *n, const struct forward_set *desired, struct nl_err *reterr)
 	_must_check_;
 
-/* Forget what was installed: the next nft_sync() reads the table first (SIGHUP). */
+/*
+ * Forget what was installed: the next nft_sync() reads the table first. Rarely needed: every
+ * sync compares the kernel's ruleset generation with the one it last installed at, and reads
+ * the table again whenever anyone changed nftables in between.
+ */
 void nft_invalidate(struct nft *n);
 
 /* Delete netd's table (tests, uninstall). Returns 0 (also when there was none) or -errno. */

@@ -115,10 +115,9 @@ int reload_swap(struct engine *e, const struct conf *next)
 	e->claims.host = e->host;
 	e->conf = next;
 	e->generation++;
-	/* The forwards follow the new declaration; the table is read again first, so that a
-	 * reload also repairs what someone did to it. */
+	/* The forwards follow the new declaration. What someone did to the table meanwhile is
+	 * repaired too: the sync reads it again whenever the ruleset generation moved. */
 	e->forwards_dirty = true;
-	nft_invalidate(e->nft);
 	engine_hosts_changed(e); /* addresses may have changed */
 	e->counts = (struct container_counts){};
 	for (size_t i = 0; i < next->n_containers; i++)

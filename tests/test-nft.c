@@ -493,3 +493,25 @@ Test(nft_kernel, install_time_and_constant_rules)
 		free(text);
 	}
 }
+
+/*
+ * A sync with nothing new to send still notices that someone else changed the table: the
+ * ruleset generation moved, so the table is read again and what was taken is put back. With
+ * the generation unchanged, nothing is read and nothing is sent.
+ */
+Test(nft_kernel, hand_edits_repaired_by_the_next_sync)
+{
+	struct forward_set *a = plan(CT_CONF);
+	struct nft *n = nft_open();
+	struct nl_err e = {};
+
+	install(n, a);
+	cr_expect_eq(nft_sync(n, a, &e), 0, "unchanged: nothing sent");
+	sh_ok("nft delete element inet netd fwd4 '{ tcp . 8080 }'");
+	cr_expect_eq(nft_sync(n, a, &e), 1, "the element taken by hand is put back");
+	sh_ok("nft list map inet netd fwd4 | grep -q 'tcp . 8080 : 10.0.0.2 . 80'");
+	sh_ok("nft add table ip unrelated");
+	cr_expect_eq(nft_sync(n, a, &e), 0, "an unrelated change leaves nothing to send");
+	nft_free(n);
+	forward_set_free(a);
+}
