@@ -47,8 +47,12 @@ bool rtnl_needs_resync(const struct rtnl *s)
 
 static void need_resync(struct rtnl *s)
 {
+	bool was = s->resync;
+
 	s->resync = true;
-	s->h->resync_needed(s, s->userdata);
+	/* Once due, the owner knows; the re-dump it runs supersedes every later loss too. */
+	if (!was)
+		s->h->resync_needed(s, s->userdata);
 }
 
 /*
