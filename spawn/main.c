@@ -199,6 +199,7 @@ static void validate(void)
 	cfg.x86 = exec_wants_x86(cfg.root_fd, cfg.argv[0]);
 	cfg.notify = getenv("NOTIFY_SOCKET") != NULL;
 	cfg.ready_at_exec = cfg.argv != cfg.exec_argv || !exec_root_has_systemd(cfg.root_fd);
+	cfg.systemd_init = !cfg.ready_at_exec;
 	s = getenv("TERM");
 	if (s && !(cfg.term = strdup(s)))
 		die_errno(-ENOMEM, "TERM");

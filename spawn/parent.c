@@ -271,6 +271,15 @@ static void forward_notify(struct parent *p)
 	}
 }
 
+/*
+ * systemd as PID 1 takes SIGTERM as "re-execute yourself" and shuts down on SIGRTMIN+3: a
+ * stop of a container booting systemd is translated, as systemd-nspawn does for --boot.
+ */
+static int container_signal(const struct spawn_cfg *cfg, int sig)
+{
+	return sig == SIGTERM && cfg->systemd_init ? SIGRTMIN + 3 : sig;
+}
+
 int parent_supervise(struct parent *p)
 {
 	for (;;) {
@@ -289,8 +298,8 @@ int parent_supervise(struct parent *p)
 			struct signalfd_siginfo ssi;
 
 			if (read(p->sigfd, &ssi, sizeof(ssi)) == sizeof(ssi))
-				(void)syscall(SYS_pidfd_send_signal, p->pidfd, (int)ssi.ssi_signo,
-					      NULL, 0);
+				(void)syscall(SYS_pidfd_send_signal, p->pidfd,
+					      container_signal(p->cfg, (int)ssi.ssi_signo), NULL, 0);
 		}
 		if (!fds[0].revents)
 			continue;

@@ -25,6 +25,7 @@ struct spawn_cfg {
 	bool x86;	    /* 32-bit x86 root on a 64-bit host: PER_LINUX32 */
 	bool notify;	    /* NOTIFY_SOCKET was set for spawn */
 	bool ready_at_exec; /* READY=1 sent at exec: the container has no notify support */
+	bool systemd_init;  /* PID 1 is the root's systemd: SIGTERM reaches it as SIGRTMIN+3 */
 	char *term;	    /* owned: $TERM for the container, or NULL */
 };
 

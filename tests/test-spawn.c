@@ -415,6 +415,23 @@ Test(spawn, sigterm_is_forwarded)
 	expect_host_clean(CT);
 }
 
+/* A container booting systemd is stopped as systemd wants: SIGRTMIN+3, not SIGTERM. */
+Test(spawn, sigterm_reaches_systemd_as_sigrtmin_3)
+{
+	setup("Bind=" HOSTDIR ":/mnt/rw\n", true);
+	sh_ok("mkdir -p " ROOT "/usr/lib/systemd && printf '#!/bin/sh\\nexit 0\\n' > " ROOT
+	      "/usr/lib/systemd/systemd && chmod +x " ROOT "/usr/lib/systemd/systemd");
+	/* SIGRTMIN+3 is 37 for the C library busybox is built with, as for systemd's. */
+	sh_ok("printf '#!/bin/sh\\ntrap \"exit 43\" 37\\ntrap \"exit 15\" TERM\\n"
+	      "touch /mnt/rw/ready\\nsleep 1000 & wait\\n' > " ROOT "/sbin/init && chmod +x " ROOT
+	      "/sbin/init");
+	spawn_start_opts(NULL, &(struct start_opts){.no_command = true});
+	wait_exists(HOSTDIR, "ready", SPAWN_MS);
+	cr_assert(proc_signal(&sp, SIGTERM) == 0);
+	cr_expect_eq(spawn_wait(), 43, "PID 1 did not get SIGRTMIN+3");
+	expect_host_clean(CT);
+}
+
 Test(spawn, default_init)
 {
 	_cleanup_free_ char *out = NULL;
