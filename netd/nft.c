@@ -326,7 +326,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *userdata)
 		return -EBADMSG;
 	}
 	for (size_t i = 0; i < _CH_MAX; i++) {
-		const struct chain_def *d = &nftbatch_chains[i];
+		const struct chain_def *d = &nftlayout_chains[i];
 		const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
 		const char *type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
 
@@ -356,7 +356,7 @@ static int set_cb(const struct nlmsghdr *nlh, void *userdata)
 		return -EBADMSG;
 	}
 	for (size_t i = 0; i < _SET_MAX; i++) {
-		const struct set_def *d = &nftbatch_sets[i];
+		const struct set_def *d = &nftlayout_sets[i];
 		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
 
 		if (!name || strcmp(name, d->name) != 0)
@@ -382,10 +382,10 @@ static bool rule_matches(struct nftnl_rule *r, const char *chain, size_t k)
 	size_t i, seen = 0;
 	bool ok;
 
-	for (i = 0; i < nftbatch_rule_count(); i++)
-		if (strcmp(nftbatch_rule_chain(i), chain) == 0 && seen++ == k)
+	for (i = 0; i < nftlayout_rule_count(); i++)
+		if (strcmp(nftlayout_rule_chain(i), chain) == 0 && seen++ == k)
 			break;
-	if (i == nftbatch_rule_count() || nftbatch_rule_udata(i, &u) < 0)
+	if (i == nftlayout_rule_count() || nftlayout_rule_udata(i, &u) < 0)
 		return false;
 	data = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
 	ok = data && len == nftnl_udata_buf_len(u) &&
@@ -409,10 +409,10 @@ static int rule_cb(const struct nlmsghdr *nlh, void *userdata)
 	}
 	chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
 	for (c = 0; c < _CH_MAX; c++)
-		if (chain && strcmp(chain, nftbatch_chains[c].name) == 0)
+		if (chain && strcmp(chain, nftlayout_chains[c].name) == 0)
 			break;
 	/* Rules in chains that are not netd's are someone else's business; ours must match. */
-	if (c < _CH_MAX && !rule_matches(r, nftbatch_chains[c].name, a->rules_seen[c]++))
+	if (c < _CH_MAX && !rule_matches(r, nftlayout_chains[c].name, a->rules_seen[c]++))
 		a->rules_ok = false;
 	nftnl_rule_free(r);
 	return 0;
@@ -421,7 +421,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *userdata)
 static int elem_cb(const struct nlmsghdr *nlh, void *userdata)
 {
 	struct adopt *a = userdata;
-	const struct set_def *d = &nftbatch_sets[a->cur_set];
+	const struct set_def *d = &nftlayout_sets[a->cur_set];
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elems_iter *it;
 	int r = 0;
@@ -483,7 +483,7 @@ static int dump_elems(struct nft *n, struct adopt *a, size_t i)
 		return -ENOMEM;
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, nftbatch_sets[i].name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nftlayout_sets[i].name);
 	a->cur_set = i;
 	r = dump(n, NFT_MSG_GETSETELEM, elems_payload, s, elem_cb, a);
 	nftnl_set_free(s);
@@ -507,8 +507,8 @@ static int adopt_once(struct nft *n, struct adopt *a)
 	for (size_t i = 0; i < _CH_MAX; i++) {
 		size_t want = 0;
 
-		for (size_t k = 0; k < nftbatch_rule_count(); k++)
-			want += strcmp(nftbatch_rule_chain(k), nftbatch_chains[i].name) == 0;
+		for (size_t k = 0; k < nftlayout_rule_count(); k++)
+			want += strcmp(nftlayout_rule_chain(k), nftlayout_chains[i].name) == 0;
 		if (!a->chain_ok[i] || a->rules_seen[i] != want)
 			return 0;
 	}

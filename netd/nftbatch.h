@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * netd's nftables table as data: its layout (sets, maps, chains, rules), forward elements
- * encoded as the kernel holds them, and the nfnetlink batches that create the table or change
- * its elements. No I/O: nft.c sends these batches; tests inspect them.
+ * netd's nftables table in messages: forward elements encoded as the kernel holds them, and
+ * the nfnetlink batches that create the table (nftlayout.h) or change its elements. No I/O:
+ * nft.c sends these batches; tests inspect them.
  */
 #pragma once
 
@@ -10,50 +10,9 @@
 #include <net/if.h>
 
 #include "forward.h"
-
-/* The table netd owns (family inet). */
-#define NFT_TABLE "netd"
+#include "nftlayout.h"
 
 struct nft_batch;
-
-/* nftables datatype ids (nftables include/datatype.h); concatenations shift by 6 bits. */
-#define TYPE_IPADDR 7
-#define TYPE_IP6ADDR 8
-#define TYPE_INET_PROTOCOL 12
-#define TYPE_INET_SERVICE 13
-#define TYPE_IFNAME 41
-#define CONCAT2(a, b) (((a) << 6) | (b))
-#define CONCAT3(a, b, c) ((((a) << 6 | (b)) << 6) | (c))
-
-enum {
-	SET_CT4,
-	SET_CT6,
-	SET_MASQ4,
-	SET_MASQ6,
-	SET_MASQOWN4,
-	SET_MASQOWN6,
-	SET_FWD4,
-	SET_FWD6,
-	SET_FWD4A,
-	SET_FWD6A,
-	_SET_MAX,
-};
-
-struct set_def {
-	const char *name;
-	uint32_t key_type, key_len, data_type, data_len; /* data_len 0: a set, not a map */
-};
-
-enum { CH_GUARD, CH_PREROUTING, CH_OUTPUT, CH_PORTFWD, CH_POSTROUTING, _CH_MAX };
-
-struct chain_def {
-	const char *name, *type; /* type NULL: a regular chain */
-	uint32_t hook;
-	int32_t prio;
-};
-
-extern const struct set_def nftbatch_sets[_SET_MAX];
-extern const struct chain_def nftbatch_chains[_CH_MAX];
 
 /* An element as the kernel holds it: key and data bytes of one set; unused bytes are 0. */
 struct raw_elem {
@@ -89,10 +48,6 @@ int nftbatch_diff_raw(const struct raw *from, const struct raw *to, uint32_t seq
 /* Add the table (so that the delete cannot fail) and delete it. 0 or -ENOMEM. */
 int nftbatch_delete(uint32_t seq, struct nft_batch *ret) _must_check_;
 
-/* Rule i (0 .. nftbatch_rule_count()): its chain, and its comment TLV (owned by the caller). */
-const char *nftbatch_rule_chain(size_t i);
-int nftbatch_rule_udata(size_t i, struct nftnl_udata_buf **ret) _must_check_;
-
 /*
  * A batch, built without I/O (nft_sync() uses the same builders; tests inspect them):
  * BATCH_BEGIN, messages with consecutive sequence numbers from seq, BATCH_END.
@@ -123,5 +78,3 @@ int nftbatch_full(const struct forward_set *desired, uint32_t seq, struct nft_ba
 int nftbatch_diff(const struct forward_set *from, const struct forward_set *to, uint32_t seq,
 		   struct nft_batch *ret) _must_check_;
 
-/* Number of rules of the table: constant, whatever the number of forwards. */
-size_t nftbatch_rule_count(void);

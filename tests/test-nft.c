@@ -137,7 +137,7 @@ Test(nft, full_batch_contents)
 	cr_expect_str_eq(sum.types, "BEGIN NEWTABLE DELTABLE NEWTABLE END");
 	cr_expect_eq(sum.n_sets, 10);
 	cr_expect_eq(sum.n_chains, 5);
-	cr_expect_eq(sum.n_rules, nftbatch_rule_count());
+	cr_expect_eq(sum.n_rules, nftlayout_rule_count());
 	cr_expect_str_eq(sum.elem_sets, "+ct4:1 +ct6:1 +masq4:1 +masqown4:1 +fwd4:2 +fwd6:2 +fwd4a:2");
 	cr_expect(sum.seqs_ok, "consecutive sequence numbers from 100");
 	cr_expect_eq(b.seq_first, 100);
@@ -183,7 +183,7 @@ Test(nft, big_batch_is_chunked)
 	summarize(&b, &sum);
 	cr_expect_eq(sum.elems_add, 10001);
 	cr_expect_leq(sum.max_elems_per_msg, 512);
-	cr_expect_eq(sum.n_rules, nftbatch_rule_count(), "rule count does not grow with forwards");
+	cr_expect_eq(sum.n_rules, nftlayout_rule_count(), "rule count does not grow with forwards");
 	nftbatch_done(&b);
 	forward_set_free(s);
 }
@@ -335,7 +335,7 @@ Test(nft_kernel, diff_changes_only_changed_elements)
 	cr_expect_eq(nft_sync(n, b, &e), 4);
 	expect_reach("out", false, "192.168.7.1", 8088, t4, NULL);
 	expect_no_reach("out", false, "192.168.7.1", 8080, t4);
-	cr_expect_eq(rule_count(), (long)nftbatch_rule_count());
+	cr_expect_eq(rule_count(), (long)nftlayout_rule_count());
 	nft_free(n);
 	forward_set_free(a);
 	forward_set_free(b);
@@ -485,7 +485,7 @@ Test(nft_kernel, install_time_and_constant_rules)
 		cr_log_info("installed %u forwards (%zu elements, both families) in one batch: %.1f ms",
 			    count, s->n,
 			    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-		cr_expect_eq(rule_count(), (long)nftbatch_rule_count());
+		cr_expect_eq(rule_count(), (long)nftlayout_rule_count());
 		cr_expect_eq(sh_num("nft -j list map inet netd fwd4 | jq '.nftables[1].map.elem | length'"),
 			     (long)count);
 		nft_free(n);
