@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Experiment 2, latency: with N containers configured (the burst before it, same sandbox) and
+ * the kernel quiet, one more container's link ve-cN is created by the benchmark itself over
+ * rtnetlink (RTM_NEWLINK, its peer in cN's namespace with V_BOTH), timed from that call's ACK
+ * to configured, then deleted (and, for netd and networkd, waited until its state file is
+ * gone), BENCH_LAT_REPS times.
+ *
+ *   floor     the benchmark's own netlink requests, one at a time, each waited for: host side
+ *             up, 2 addresses, 2 routes; inside, rename + up, 2 addresses, 2 routes, 2 default
+ *             routes (the kernel's cost, no daemon, no operstate wait)
+ *   seed      one ip process per operation, as in the burst
+ *   networkd  until NETIF_LINKS/IFINDEX says ADMIN_STATE=configured (inotify)
+ *   netd      until cN.state says STATE=configured (inotify)
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "nl.h"
+
+enum { LAT_STEP_MS = 10000 };
+
+static void quiet_first(const struct run_arg *a)
+{
+	struct monitor m;
+	bool quiet;
+	int bound = 60000 + 20 * a->n;
+
+	monitor_start(&m);
+	(void)monitor_wait_quiet(&m, bound, &quiet);
+	monitor_stop(&m);
+	if (!quiet)
+		note("latency N=%d %s %s: the kernel did not go quiet within %d s; measuring anyway",
+		     a->n, variant_name[a->v], method_name[a->m], bound / 1000);
+}
+
+void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w)
+{
+	int reps = a->m == M_SEED ? opt.seed_lat_reps : opt.lat_reps, k = a->n, nsfd = -1;
+	struct nl_sock *nl = rt_open(), *in = NULL;
+	char ns[16], dev[IFNAMSIZ];
+
+	snprintf(ns, sizeof(ns), "c%d", k);
+	snprintf(dev, sizeof(dev), "ve-c%d", k);
+	if (a->v == V_BOTH)
+		in = rt_open_in(ns, &nsfd);
+	/* the idle window, when there is one, already waited for the kernel */
+	if (!(a->what & EXP_IDLE) || (a->m != M_NETD && a->m != M_NETWORKD))
+		quiet_first(a);
+	for (int r = 0; r < reps; r++) {
+		unsigned long long t0, t1;
+
+		rt_veth_add(nl, k, nsfd);
+		t0 = now_usec();
+		switch (a->m) {
+		case M_FLOOR:
+			rt_floor_ops(nl, in, nsfd, k);
+			t1 = now_usec();
+			break;
+		case M_SEED:
+			seed_container(k, a->v);
+			t1 = now_usec();
+			break;
+		default:
+			t1 = watch_wait_one(w, k, false, t0 + LAT_STEP_MS * 1000ULL);
+			break;
+		}
+		res->lat[res->n_lat++] = (double)(t1 - t0) / 1e6;
+		rt_link_del(nl, dev);
+		if (a->m == M_NETD || a->m == M_NETWORKD)
+			(void)watch_wait_one(w, k, true, now_usec() + LAT_STEP_MS * 1000ULL);
+	}
+	nl_close(nl);
+	nl_close(in);
+	nsfd = safe_close(nsfd);
+}
+
+/* ---- the table ------------------------------------------------------------------------------- */
+
+struct lat {
+	double p50, p99, max;
+	int n;
+	struct series run_p50;
+};
+
+static struct lat lat_of(const struct cell_runs *c, enum method m)
+{
+	struct lat l = { .n = 0 };
+	double *all = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
+
+	if (!all)
+		die("out of memory");
+	l.run_p50.n = 0;
+	for (int r = 0; r < opt.runs; r++) {
+		const struct run_res *x = &c->res[m][r];
+		double one[MAX_LAT_REPS];
+
+		memcpy(one, x->lat, sizeof(double) * (size_t)x->n_lat);
+		series_add(&l.run_p50, percentile(one, x->n_lat, 50));
+		memcpy(all + l.n, x->lat, sizeof(double) * (size_t)x->n_lat);
+		l.n += x->n_lat;
+	}
+	l.p50 = percentile(all, l.n, 50);
+	l.p99 = percentile(all, l.n, 99);
+	l.max = percentile(all, l.n, 100);
+	free(all);
+	return l;
+}
+
+static const char *const lat_label[_M_MAX] = {
+	[M_FLOOR] = "floor (netlink, in-process)",
+	[M_SEED] = "seed (ip per op)",
+	[M_NETWORKD] = "networkd",
+	[M_NETD] = "netd",
+};
+
+void latency_report(const struct cell_runs *c, bool header)
+{
+	struct lat l[_M_MAX];
+
+	if (header) {
+		printf("\n== 2. Latency, %s: one more container's link created while N others "
+		       "are configured, from the creation call's ACK to configured\n",
+		       variant_name[c->v]);
+		printf("   (p50 / p99 / max over every sample of %d runs; p50 per run: min / "
+		       "median / max)\n",
+		       opt.runs);
+		printf("  %6s  %-28s %7s %10s %10s %10s   %s\n", "N", "", "samples", "p50", "p99",
+		       "max", "p50 per run");
+	}
+	printf("  %6d\n", c->n);
+	for (int m = 0; m < _M_MAX; m++) {
+		if (!c->have[m] || c->res[m][0].n_lat == 0)
+			continue;
+		l[m] = lat_of(c, (enum method)m);
+		printf("  %6s  %-28s %7d %s %s %s   %s\n", "", lat_label[m], l[m].n,
+		       fmt_t(l[m].p50, 10), fmt_t(l[m].p99, 10), fmt_t(l[m].max, 10),
+		       fmt_mmm(&l[m].run_p50));
+	}
+	if (!c->have[M_NETD] || c->res[M_NETD][0].n_lat == 0)
+		return;
+	printf("  %6s  p50, p99:", "");
+	if (c->have[M_NETWORKD] && c->res[M_NETWORKD][0].n_lat)
+		printf(" networkd / netd %s, %s |", fmt_ratio(l[M_NETWORKD].p50, l[M_NETD].p50),
+		       fmt_ratio(l[M_NETWORKD].p99, l[M_NETD].p99));
+	if (c->have[M_SEED] && c->res[M_SEED][0].n_lat)
+		printf(" seed / netd %s, %s |", fmt_ratio(l[M_SEED].p50, l[M_NETD].p50),
+		       fmt_ratio(l[M_SEED].p99, l[M_NETD].p99));
+	if (c->have[M_FLOOR] && c->res[M_FLOOR][0].n_lat)
+		printf(" netd / floor %s, %s", fmt_ratio(l[M_NETD].p50, l[M_FLOOR].p50),
+		       fmt_ratio(l[M_NETD].p99, l[M_FLOOR].p99));
+	printf("\n");
+	fflush(stdout);
+}
