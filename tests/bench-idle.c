@@ -30,7 +30,7 @@ void idle_run(const struct run_arg *a, struct run_res *res, pid_t pid)
 	long bytes0;
 
 	monitor_start(&m);
-	res->quiet_wait_s = monitor_wait_quiet(&m, bound, &res->quiet);
+	res->quiet_wait_s = monitor_wait_quiet(&m, QUIET_MS, bound, &res->quiet);
 	if (!res->quiet)
 		note("N=%d %s: the kernel did not go quiet within %d s; measuring anyway", a->n,
 		     variant_name[a->v], bound / 1000);
@@ -128,18 +128,22 @@ void idle_report(const struct cell_runs *c, bool header)
 		       "", series_median(&empty), series_median(&rss) / series_median(&empty),
 		       (series_median(&rss) - series_median(&empty)) * 1024.0 / c->n);
 	}
-	if (c->have[M_NETWORKD] && c->res[M_NETWORKD][0].idle_done) {
+	if (c->have[M_NETWORKD] && c->res[M_NETWORKD][0].idle_done)
 		idle_row(c, M_NETWORKD);
-		if (c->have[M_NETD] && c->res[M_NETD][0].idle_done) {
-			struct series a = { .n = 0 }, b = { .n = 0 };
+	if (c->have[M_NETWORKD] && c->have[M_NETD] && c->res[M_NETD][0].idle_done) {
+		struct series a = { .n = 0 }, b = { .n = 0 };
 
-			for (int r = 0; r < opt.runs; r++) {
-				series_add(&a, c->res[M_NETWORKD][r].idle_after.rss_kib);
-				series_add(&b, c->res[M_NETD][r].idle_after.rss_kib);
-			}
-			printf("  %6s  RSS networkd / netd %s\n", "",
-			       fmt_ratio(series_median(&a), series_median(&b)));
+		/* both right after configuring the N links */
+		for (int r = 0; r < opt.runs; r++) {
+			series_add(&a, c->res[M_NETWORKD][r].configured.rss_kib / 1024.0);
+			series_add(&b, c->res[M_NETD][r].configured.rss_kib / 1024.0);
 		}
+		printf("  %6s  RSS once configured: networkd %.1f MiB, netd %.1f MiB, networkd / "
+		       "netd %s%s\n",
+		       "", series_median(&a), series_median(&b),
+		       fmt_ratio(series_median(&a), series_median(&b)),
+		       c->res[M_NETWORKD][0].idle_done ? "" : " (networkd's idle window: "
+							      "BENCH_IDLE_NETWORKD=1)");
 	}
 	fflush(stdout);
 }

@@ -1137,14 +1137,14 @@ long monitor_drain(struct monitor *m)
 	return total;
 }
 
-double monitor_wait_quiet(struct monitor *m, int bound_ms, bool *quiet)
+double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet)
 {
 	unsigned long long t0 = now_usec(), deadline = t0 + (unsigned long long)bound_ms * 1000;
 	unsigned long long last = t0;
 
 	(void)monitor_drain(m);
 	for (;;) {
-		unsigned long long until = last + QUIET_MS * 1000ULL;
+		unsigned long long until = last + (unsigned long long)quiet_ms * 1000;
 		struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
 		int r;
 
@@ -1155,7 +1155,7 @@ double monitor_wait_quiet(struct monitor *m, int bound_ms, bool *quiet)
 			die("poll: %m");
 		if (r > 0 && monitor_drain(m) > 0)
 			last = now_usec();
-		if (now_usec() >= last + QUIET_MS * 1000ULL) {
+		if (now_usec() >= last + (unsigned long long)quiet_ms * 1000) {
 			*quiet = true;
 			return since_s(t0);
 		}

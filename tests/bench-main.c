@@ -122,7 +122,7 @@ static void sandbox_run(const void *arg, void *result)
 	struct watch w = { .fd = -1 };
 
 	burst_run(a, res, &w);
-	if ((a->what & EXP_IDLE) && (a->m == M_NETD || a->m == M_NETWORKD))
+	if ((a->what & EXP_IDLE) && (a->m == M_NETD || (a->m == M_NETWORKD && opt.idle_networkd)))
 		idle_run(a, res, a->m == M_NETD ? nd.proc.pid : networkd_pid());
 	if (a->what & EXP_LATENCY)
 		latency_run(a, res, &w);
@@ -379,6 +379,7 @@ int main(void)
 	opt.idle_ms = int_env("BENCH_IDLE_S", quick ? 2 : 10, 1, 600) * 1000;
 	opt.networkd_max = int_env("BENCH_NETWORKD_MAX", 5000, 0, MAX_N);
 	opt.fwd_containers = int_env("BENCH_FWD_CT", 100, 1, MAX_N);
+	opt.idle_networkd = int_env("BENCH_IDLE_NETWORKD", 0, 0, 1);
 	/* ip, nft and the daemons must not talk to whoever supervises us */
 	(void)unsetenv("NOTIFY_SOCKET");
 	if (!opt.networkd)

@@ -42,7 +42,8 @@ enum {
 	MAX_LAT_REPS = 2000, /* latency samples per run */
 	RELOAD_ROUNDS = 11,  /* changed-HostAddress reloads per run (odd: a true median) */
 	NETD_MS = 30000,     /* READY=1, a reload, exit after SIGTERM */
-	QUIET_MS = 2000,     /* ip monitor silence that counts as "the kernel is done" */
+	QUIET_MS = 2000,     /* ip monitor silence before the idle window: "the kernel is done" */
+	LAT_QUIET_MS = 500,  /* and before the latency repetitions */
 };
 
 /* How a container's two ends are configured. */
@@ -79,6 +80,7 @@ struct options {
 	int idle_ms;	      /* BENCH_IDLE_S: the idle window */
 	int networkd_max;     /* BENCH_NETWORKD_MAX: largest N networkd runs at */
 	int fwd_containers;   /* containers the forwards are spread over */
+	bool idle_networkd;   /* BENCH_IDLE_NETWORKD=1: networkd's idle window too */
 };
 extern struct options opt;
 
@@ -228,9 +230,9 @@ void monitor_start(struct monitor *m);
 void monitor_stop(struct monitor *m);
 /* Read what is queued; returns the bytes read. */
 long monitor_drain(struct monitor *m);
-/* Wait until m sees nothing for QUIET_MS, at most bound_ms. Returns the time waited (s);
+/* Wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time waited (s);
  * *quiet: whether the silence came. */
-double monitor_wait_quiet(struct monitor *m, int bound_ms, bool *quiet);
+double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet);
 
 struct pstat {
 	double cpu_s;		/* utime + stime, clock ticks */
@@ -294,7 +296,8 @@ struct run_res {
 	long kernel_bytes; /* ip monitor output during the window */
 	/* latency */
 	int n_lat;
-	double lat[MAX_LAT_REPS];
+	double lat[MAX_LAT_REPS];	/* from the creation call's ACK */
+	double lat_call[MAX_LAT_REPS];	/* from before the creation call */
 	/* reload (netd) */
 	double reload_s[RELOAD_ROUNDS];
 	long reload_writes[RELOAD_ROUNDS];
