@@ -85,6 +85,7 @@ void reload_run(const struct run_arg *a, struct run_res *res)
 	res->restart_s = since_s(t0);
 	res->restart_writes = s.writes;
 	res->restart_configured = s.configured;
+	res->reload_done = true;
 }
 
 /* ---- the table ------------------------------------------------------------------------------- */

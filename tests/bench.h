@@ -299,6 +299,7 @@ struct run_res {
 	double lat[MAX_LAT_REPS];	/* from the creation call's ACK */
 	double lat_call[MAX_LAT_REPS];	/* from before the creation call */
 	/* reload (netd) */
+	bool reload_done;
 	double reload_s[RELOAD_ROUNDS];
 	long reload_writes[RELOAD_ROUNDS];
 	double unchanged_s, check_s, restart_s;
