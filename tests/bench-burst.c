@@ -25,18 +25,25 @@
  * handled at once) when its ifindex differs from its peer's (dev_get_iflink()), comparing
  * numbers from two namespaces: in a fresh namespace ve-c0 would be 2 like the eth0 inside,
  * and that eth0's operstate would wait for the next non-urgent linkwatch run, up to a second.
- * Then the latency experiment's container cN gets its namespace.
+ * With namespaces, the latency experiment's containers cN..cN+LAT_K-1 get theirs.
  */
 static void setup(const struct run_arg *a)
 {
-	char ns[16];
-
 	(void)run_cmd((char *[]){ opt.ip, "link", "add", "bench0", "type", "veth", "peer", "name",
 				  "bench1", NULL },
 		      NETD_MS);
-	snprintf(ns, sizeof(ns), "c%d", a->n);
-	if (a->v == V_BOTH)
-		(void)run_cmd((char *[]){ opt.ip, "netns", "add", ns, NULL }, NETD_MS);
+	if (a->v == V_BOTH) {
+		FILE *f = fopen(OPS_PATH, "we");
+
+		if (!f)
+			die("open " OPS_PATH ": %m");
+		for (int i = a->n; i < a->n + LAT_K; i++)
+			fprintf(f, "netns add c%d\n", i);
+		if (fflush(f) != 0 || ferror(f))
+			die("write " OPS_PATH ": %m");
+		fclose(f);
+		(void)run_batch(OPS_PATH, NETD_MS);
+	}
 	write_links_batch(0, a->n, a->v);
 }
 
@@ -90,10 +97,10 @@ static void burst_networkd(const struct run_arg *a, struct run_res *res, struct 
 {
 	if (a->v != V_HOST)
 		die("networkd runs host side only");
-	networkd_write_files(a->n + 1);
+	networkd_write_files(a->n + LAT_K);
 	networkd_start();
 	/* networkd made NETIF_LINKS (owned by its user) before READY=1 */
-	watch_open(w, NETIF_LINKS, true, a->n + 1);
+	watch_open(w, NETIF_LINKS, true, a->n + LAT_K);
 	res->burst_s = timed_batch(a, res, w);
 	pstat_read(networkd_pid(), &res->configured);
 }
@@ -109,8 +116,8 @@ static void burst_netd(const struct run_arg *a, struct run_res *res, struct watc
 		pstat_read(nd.proc.pid, &res->empty);
 		netd_stop();
 	}
-	write_netd_conf(a->n + 1, -1, 0);
-	watch_open(w, STATE_DIR, false, a->n + 1);
+	write_netd_conf(a->n + LAT_K, -1, 0);
+	watch_open(w, STATE_DIR, false, a->n + LAT_K);
 	s = netd_start(NETD_MS);
 	if (s.writes != 0)
 		die_netd("netd wrote before any link existed: %s", netd_status_str(&s));

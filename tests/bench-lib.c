@@ -5,6 +5,8 @@
  * statistics. Every wait is a bounded poll().
  */
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <math.h>
 #include <net/if.h>
@@ -764,6 +766,7 @@ static void watch_file(struct watch *w, const char *name)
 		return;
 	if (w->networkd)
 		w->ifindex[idx] = ifindex;
+	w->present[idx] = true;
 	mark(w, idx, c == 1);
 }
 
@@ -785,8 +788,9 @@ void watch_open(struct watch *w, const char *dir, bool networkd, int n)
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		die("mkdir %s: %m", dir);
 	w->configured = calloc((size_t)n + 1, sizeof(bool));
+	w->present = calloc((size_t)n + 1, sizeof(bool));
 	w->ifindex = calloc((size_t)n + 1, sizeof(int));
-	if (!w->configured || !w->ifindex)
+	if (!w->configured || !w->present || !w->ifindex)
 		die("out of memory");
 	w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w->fd < 0 || inotify_add_watch(w->fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0)
@@ -798,26 +802,43 @@ void watch_close(struct watch *w)
 {
 	w->fd = safe_close(w->fd);
 	free(w->configured);
+	free(w->present);
 	free(w->ifindex);
-	w->configured = NULL;
+	w->configured = w->present = NULL;
 	w->ifindex = NULL;
 }
 
-/*
- * Read what inotify has queued and bring the marks up to date. A deleted file unmarks its
- * container (netd's are named after it; networkd's by the ifindex last seen). Returns true
- * when name_gone (may be NULL) was among the deleted files.
- */
-static bool watch_read(struct watch *w, const char *name_gone)
+/* A file is gone: its container (netd's are named after it; networkd's by the ifindex last
+ * seen) is unmarked. */
+static void watch_gone(struct watch *w, const char *name)
+{
+	if (!w->networkd) {
+		int i = name[0] == 'c' ? atoi(name + 1) : -1;
+
+		if (i >= 0 && i < w->n) {
+			mark(w, i, false);
+			w->present[i] = false;
+		}
+		return;
+	}
+	for (int i = 0, ifx = atoi(name); ifx > 0 && i < w->n; i++)
+		if (w->ifindex[i] == ifx) {
+			mark(w, i, false);
+			w->present[i] = false;
+			w->ifindex[i] = 0;
+		}
+}
+
+/* Read what inotify has queued and bring the marks up to date. */
+static void watch_read(struct watch *w)
 {
 	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool gone = false;
 
 	for (;;) {
 		ssize_t n = read(w->fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EAGAIN)
-			return gone;
+			return;
 		if (n <= 0)
 			die("read inotify: %m");
 		for (char *p = buf; p < buf + n;) {
@@ -828,28 +849,11 @@ static bool watch_read(struct watch *w, const char *name_gone)
 			if (ev->mask & IN_Q_OVERFLOW) {
 				w->overflows++;
 				watch_rescan(w);
-				continue;
+			} else if (ev->len && (ev->mask & IN_DELETE)) {
+				watch_gone(w, ev->name);
+			} else if (ev->len) {
+				watch_file(w, ev->name);
 			}
-			if (!ev->len)
-				continue;
-			if (ev->mask & IN_DELETE) {
-				if (name_gone && strcmp(ev->name, name_gone) == 0)
-					gone = true;
-				if (!w->networkd) {
-					int i = ev->name[0] == 'c' ? atoi(ev->name + 1) : -1;
-
-					if (i >= 0 && i < w->n)
-						mark(w, i, false);
-				} else {
-					int ifx = atoi(ev->name);
-
-					for (int i = 0; ifx > 0 && i < w->n; i++)
-						if (w->ifindex[i] == ifx)
-							mark(w, i, false);
-				}
-				continue;
-			}
-			watch_file(w, ev->name);
 		}
 	}
 }
@@ -913,43 +917,54 @@ unsigned long long watch_wait_all(struct watch *w, int target, unsigned long lon
 			die_netd("systemd-networkd exited (status %d) while configuring",
 				 proc_wait(&nwd.proc, 0));
 		if (pfd[0].revents & POLLIN)
-			(void)watch_read(w, NULL);
+			watch_read(w);
 	}
 }
 
-unsigned long long watch_wait_one(struct watch *w, int i, bool gone, unsigned long long deadline)
+/* Poll the watch and the daemons; dies at the deadline with what, or when a daemon exits. */
+static void watch_poll(struct watch *w, unsigned long long deadline, const char *what)
 {
-	char name[32];
-
-	if (w->networkd && gone)
-		snprintf(name, sizeof(name), "%d", w->ifindex[i]);
-	else
-		snprintf(name, sizeof(name), "c%d.state", i);
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = w->fd, .events = POLLIN },
 			{ .fd = nd.proc.pidfd >= 0 ? proc_exit_fd(&nd.proc) : -1, .events = POLLIN },
 			{ .fd = networkd_exit_fd(), .events = POLLIN },
 		};
-		int r;
+		int r = poll(pfd, ARRAY_SIZE(pfd), remaining_ms(deadline));
 
-		if (!gone && w->configured[i])
-			return now_usec();
-		r = poll(pfd, ARRAY_SIZE(pfd), remaining_ms(deadline));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			die("poll: %m");
 		if (r == 0)
-			die_netd("c%d %s within %d ms", i,
-				 gone ? "still has a state file" : "not configured",
-				 (int)((deadline - now_usec()) / 1000));
+			die_netd("%s within the bound", what);
 		if (pfd[1].revents & POLLIN)
 			die_netd("netd exited (status %d)", proc_wait(&nd.proc, 0));
 		if (pfd[2].revents & POLLIN)
 			die_netd("systemd-networkd exited (status %d)", proc_wait(&nwd.proc, 0));
-		if (watch_read(w, name) && gone)
-			return now_usec();
+		watch_read(w);
+		return;
+	}
+}
+
+unsigned long long watch_wait_one(struct watch *w, int i, unsigned long long deadline)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "c%d not configured", i);
+	while (!w->configured[i])
+		watch_poll(w, deadline, what);
+	return now_usec();
+}
+
+void watch_wait_gone(struct watch *w, int from, int n, unsigned long long deadline)
+{
+	char what[64];
+
+	for (int i = from; i < from + n; i++) {
+		snprintf(what, sizeof(what), "c%d's state file not removed", i);
+		while (w->present[i])
+			watch_poll(w, deadline, what);
 	}
 }
 
@@ -994,10 +1009,11 @@ static void rt_talk(struct nl_sock *nl, struct nlmsghdr *nlh, const char *what)
 		die("%s: %s%s%s", what, strerror(-r), err.msg[0] ? ": " : "", err.msg);
 }
 
-void rt_veth_add(struct nl_sock *nl, int i, int netns_fd)
+void rt_veth_add(struct nl_sock *nl, int i, int netns_fd, unsigned group)
 {
 	char buf[NLMSG_BUF_SIZE], host[IFNAMSIZ], peer[IFNAMSIZ], what[64];
 	_cleanup_close_ int self = -1;
+	struct nlmsghdr *nlh;
 
 	snprintf(host, sizeof(host), "ve-c%d", i);
 	if (netns_fd >= 0) {
@@ -1009,18 +1025,27 @@ void rt_veth_add(struct nl_sock *nl, int i, int netns_fd)
 			die("open /proc/self/ns/net: %m");
 	}
 	snprintf(what, sizeof(what), "create %s", host);
-	rt_talk(nl,
-		nllink_put_veth(buf, &(struct nllink_name){ .name = host },
-				&(struct nllink_name){ .name = peer }, netns_fd >= 0 ? netns_fd : self),
-		what);
+	nlh = nllink_put_veth(buf, &(struct nllink_name){ .name = host },
+			      &(struct nllink_name){ .name = peer }, netns_fd >= 0 ? netns_fd : self);
+	if (group)
+		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	rt_talk(nl, nlh, what);
 }
 
-void rt_link_del(struct nl_sock *nl, const char *name)
+void rt_group_del(struct nl_sock *nl, unsigned group)
 {
-	char buf[NLMSG_BUF_SIZE], what[64];
+	char buf[NLMSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
 
-	snprintf(what, sizeof(what), "delete %s", name);
-	rt_talk(nl, nllink_put_del(buf, name), what);
+	memset(buf, 0, sizeof(buf));
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	rt_talk(nl, nlh, "delete a link group");
 }
 
 static void parse_addr(int family, const char *text, union in_addr_union *a)

@@ -61,7 +61,7 @@ void reload_run(const struct run_arg *a, struct run_res *res)
 	check_after(n, &s, "an unchanged reload");
 	for (int r = 0; r < RELOAD_ROUNDS; r++) {
 		w = s.writes;
-		write_netd_conf(n + 1, r % 2 == 0 ? k : -1, 0);
+		write_netd_conf(n + LAT_K, r % 2 == 0 ? k : -1, 0);
 		res->reload_s[r] = netd_reload(&s);
 		res->reload_writes[r] = s.writes - w;
 		check_after(n, &s, "a changed HostAddress");

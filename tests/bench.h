@@ -44,6 +44,9 @@ enum {
 	NETD_MS = 30000,     /* READY=1, a reload, exit after SIGTERM */
 	QUIET_MS = 2000,     /* ip monitor silence before the idle window: "the kernel is done" */
 	LAT_QUIET_MS = 500,  /* and before the latency repetitions */
+	LAT_K = 20,	     /* latency: containers cN..cN+LAT_K-1 are created in turn, then deleted
+			      * at once (deleting a link costs an RCU grace period, ~30 ms) */
+	LAT_GROUP = 9,	     /* their link group */
 };
 
 /* How a container's two ends are configured. */
@@ -188,6 +191,7 @@ struct watch {
 	bool networkd;	  /* networkd's files (else netd's) */
 	int n;		  /* containers tracked: 0..n-1 */
 	bool *configured; /* per container */
+	bool *present;	  /* per container: its state file exists */
 	int *ifindex;	  /* networkd: the file each container's state came from, 0: none */
 	int n_configured;
 	long events;	  /* inotify events read */
@@ -204,8 +208,10 @@ void watch_close(struct watch *w);
  */
 unsigned long long watch_wait_all(struct watch *w, int target, unsigned long long deadline,
 				  struct proc *batch, unsigned long long *batch_end);
-/* Wait until container i is configured (true) or, with gone, until its file is gone. */
-unsigned long long watch_wait_one(struct watch *w, int i, bool gone, unsigned long long deadline);
+/* Wait until container i is configured. Returns the time it was seen. */
+unsigned long long watch_wait_one(struct watch *w, int i, unsigned long long deadline);
+/* Wait until the state files of containers from..from+n-1 are gone. */
+void watch_wait_gone(struct watch *w, int from, int n, unsigned long long deadline);
 
 /* ---- rtnetlink in-process (proto/nl.c) ------------------------------------------------------ */
 
@@ -213,9 +219,11 @@ struct nl_sock;
 /* A NETLINK_ROUTE socket in the sandbox's namespace, and one inside namespace cI (V_BOTH). */
 struct nl_sock *rt_open(void);
 struct nl_sock *rt_open_in(const char *netns, int *ret_netns_fd);
-/* Create ve-cI with its peer (pI here, or host0 in the namespace open at netns_fd >= 0). */
-void rt_veth_add(struct nl_sock *nl, int i, int netns_fd);
-void rt_link_del(struct nl_sock *nl, const char *name);
+/* Create ve-cI with its peer (pI here, or host0 in the namespace open at netns_fd >= 0), the
+ * host end in link group `group` (0: the default). */
+void rt_veth_add(struct nl_sock *nl, int i, int netns_fd, unsigned group);
+/* Delete every link of a group in one request (one RCU grace period for all). */
+void rt_group_del(struct nl_sock *nl, unsigned group);
 /* The floor's operations for container i over netlink, each waited for (in: cI's socket). */
 void rt_floor_ops(struct nl_sock *nl, struct nl_sock *in, int netns_fd, int i);
 
