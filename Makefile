@@ -163,8 +163,10 @@ $(BENCH): $(BENCH_OBJ) $(SANDBOX_OBJ) $(LIBPROTO)
 
 bench: deps
 	@tests/install-deps $(DEPS_BENCH)
-	@$(MAKE) --no-print-directory $(NETD) $(BENCH)
+	@$(MAKE) --no-print-directory $(NETD) $(SPAWN) $(BENCH) $(BENCH_SPAWN)
 	@NETD=$(abspath $(NETD)) QUICK=$(QUICK) $(BENCH)
+	@NETD=$(abspath $(NETD)) SPAWN=$(abspath $(SPAWN)) \
+		$(BENCH_SPAWN) $(or $(BENCH_SPAWN_RUNS),$(if $(filter 1,$(QUICK)),10,50))
 
 # Config parse + check on generated configs of 1,000 and 10,000 containers: no root, no netd.
 # It runs first in `make bench`.

@@ -371,12 +371,12 @@ int main(void)
 	find_tool("nft", opt.nft, sizeof(opt.nft));
 	opt.networkd = find_networkd();
 	exps = only_env();
-	ns = list_env("BENCH_N", quick ? "1,10,100" : "1,10,100,1000,5000", MAX_N);
+	ns = list_env("BENCH_N", quick ? "10,100" : "1,10,100,1000,5000", MAX_N);
 	ns_max = int_env("BENCH_NS_MAX", quick ? 100 : 1000, 0, MAX_N);
 	idle_n = list_env("BENCH_IDLE_N", quick ? "100" : "1000,10000", MAX_N);
 	fwd = list_env("BENCH_FWD", quick ? "1000" : "1000,10000", 50000);
-	opt.runs = int_env("BENCH_RUNS", 5, 1, MAX_RUNS);
-	opt.lat_reps = int_env("BENCH_LAT_REPS", 200, 1, MAX_LAT_REPS);
+	opt.runs = int_env("BENCH_RUNS", quick ? 3 : 5, 1, MAX_RUNS);
+	opt.lat_reps = int_env("BENCH_LAT_REPS", quick ? 100 : 200, 1, MAX_LAT_REPS);
 	opt.seed_lat_reps = int_env("BENCH_SEED_LAT_REPS", quick ? 20 : 50, 1, MAX_LAT_REPS);
 	opt.seed_max = int_env("BENCH_SEED_MAX", quick ? 100 : 200, 1, MAX_N);
 	opt.seed_fwd_max = int_env("BENCH_SEED_FWD_MAX", quick ? 100 : 500, 1, 50000);
