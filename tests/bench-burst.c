@@ -292,6 +292,10 @@ void burst_report(const struct cell_runs *c, bool header)
 		       fmt_ratio(med(c, pick_netd), med(c, pick_floor)));
 	if (c->have[M_NETWORKD])
 		printf(" | networkd / netd %s", fmt_ratio(med(c, pick_networkd), med(c, pick_netd)));
+	if (c->have[M_NETWORKD] && c->have[M_FLOOR])
+		printf(" | networkd beyond create / netd beyond its batch %s",
+		       fmt_ratio(med(c, pick_networkd) - med(c, pick_create),
+				 med(c, pick_netd_beyond)));
 	if (c->have[M_SEED])
 		printf(" | (create + seed) / netd %s",
 		       fmt_ratio(med(c, pick_seed), med(c, pick_netd)));

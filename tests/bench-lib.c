@@ -451,6 +451,7 @@ void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, v
 		   const void *arg, void *res, size_t res_size, int timeout_ms)
 {
 	long before = netns_count();
+	unsigned long long t_start = now_usec();
 	struct proc p;
 	int fds[2], st, r;
 	size_t got = 0;
@@ -521,9 +522,9 @@ void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, v
 		double waited = netns_settle(before, after - before);
 
 		if (getenv("BENCH_VERBOSE"))
-			fprintf(stderr, "bench: %s: net_namespace %ld before, %ld after, %ld after "
-					"%.1f s settling\n",
-				what, before, after, netns_count(), waited);
+			fprintf(stderr, "bench: %s: %.1f s; net_namespace %ld before, %ld after, %ld "
+					"after %.1f s settling\n",
+				what, since_s(t_start) - waited, before, after, netns_count(), waited);
 	}
 }
 
@@ -1308,7 +1309,8 @@ const char *fmt_ratio(double a, double b)
 {
 	char *c = cell();
 
-	if (isnan(a) || isnan(b) || b == 0)
+	/* a time that is not positive (netd done before its batch exited) has no ratio */
+	if (isnan(a) || isnan(b) || b <= 0 || a < 0)
 		snprintf(c, 48, "-");
 	else
 		snprintf(c, 48, "%.2fx", a / b);
