@@ -29,8 +29,8 @@
  */
 static void setup(const struct run_arg *a)
 {
-	(void)run_cmd((char *[]){ opt.ip, "link", "add", "bench0", "type", "veth", "peer", "name",
-				  "bench1", NULL },
+	(void)run_cmd((char *[]){opt.ip, "link", "add", "bench0", "type", "veth", "peer", "name",
+				 "bench1", NULL},
 		      NETD_MS);
 	if (a->v == V_BOTH) {
 		FILE *f = fopen(OPS_PATH, "we");
@@ -51,7 +51,7 @@ static void setup(const struct run_arg *a)
  * container configured. */
 static double timed_batch(const struct run_arg *a, struct run_res *res, struct watch *w)
 {
-	char *argv[] = { opt.ip, "-batch", BATCH_PATH, NULL };
+	char *argv[] = {opt.ip, "-batch", BATCH_PATH, NULL};
 	unsigned long long t0 = now_usec(), end, batch_end = 0;
 	struct proc batch = spawn_or_die(argv, -1, -1, NULL);
 
@@ -216,7 +216,7 @@ static double pick_netd_create(const struct cell_runs *c, int r)
 
 static struct series collect(const struct cell_runs *c, pick_fn pick)
 {
-	struct series s = { .n = 0 };
+	struct series s = {.n = 0};
 
 	for (int r = 0; r < opt.runs; r++)
 		series_add(&s, pick(c, r));
@@ -249,8 +249,9 @@ void burst_report(const struct cell_runs *c, bool header)
 		       variant_name[c->v]);
 		printf("   (v4 + v6: host side up, 2 addresses, 2 routes%s); %d runs, each method "
 		       "in fresh namespaces; ratios of medians\n",
-		       both ? "; container side renamed, up, 2 addresses, 2 routes, 2 default routes"
-			    : "",
+		       both
+			   ? "; container side renamed, up, 2 addresses, 2 routes, 2 default routes"
+			   : "",
 		       opt.runs);
 		printf("  %6s  %-34s %10s %10s %10s %10s\n", "N", "", "min", "median", "max",
 		       "per cont.");
@@ -291,7 +292,8 @@ void burst_report(const struct cell_runs *c, bool header)
 		printf("/ (create + %sfloor) %s", both ? "host-side " : "",
 		       fmt_ratio(med(c, pick_netd), med(c, pick_floor)));
 	if (c->have[M_NETWORKD])
-		printf(" | networkd / netd %s", fmt_ratio(med(c, pick_networkd), med(c, pick_netd)));
+		printf(" | networkd / netd %s",
+		       fmt_ratio(med(c, pick_networkd), med(c, pick_netd)));
 	if (c->have[M_NETWORKD] && c->have[M_FLOOR])
 		printf(" | networkd beyond create / netd beyond its batch %s",
 		       fmt_ratio(med(c, pick_networkd) - med(c, pick_create),
@@ -307,6 +309,7 @@ void burst_report(const struct cell_runs *c, bool header)
 	for (int r = 0; r < opt.runs; r++)
 		if (c->res[M_NETD][r].writes != c->res[M_NETD][0].writes)
 			note("burst N=%d %s: writes differ between runs (%ld, %ld)", c->n,
-			     variant_name[c->v], c->res[M_NETD][0].writes, c->res[M_NETD][r].writes);
+			     variant_name[c->v], c->res[M_NETD][0].writes,
+			     c->res[M_NETD][r].writes);
 	fflush(stdout);
 }

@@ -27,15 +27,16 @@ struct fwd_arg {
 };
 
 struct fwd_res {
-	double s;	  /* the install */
-	double same_s;	  /* netd: an unchanged reload with the forwards in place */
+	double s;      /* the install */
+	double same_s; /* netd: an unchanged reload with the forwards in place */
 	long rules, elements, rules_before, writes;
-	int seed_f;	  /* forwards the seed installed (scaled from) */
+	int seed_f; /* forwards the seed installed (scaled from) */
 };
 
 static void count(long *rules, long *elements)
 {
-	*rules = sh_num("%s -j list ruleset | jq '[.nftables[] | select(.rule)] | length'", opt.nft);
+	*rules =
+	    sh_num("%s -j list ruleset | jq '[.nftables[] | select(.rule)] | length'", opt.nft);
 	*elements = sh_num("%s -j list ruleset | jq '[.nftables[] | select(.map) | "
 			   "(.map.elem // []) | length] | add // 0'",
 			   opt.nft);
@@ -52,8 +53,9 @@ static void fwd_floor(const struct fwd_arg *a, struct fwd_res *res)
 		die("open " NFT_PATH ": %m");
 	fprintf(f, "table inet floor {\n");
 	for (int fam = 4; fam <= 6; fam += 2) {
-		fprintf(f, "\tmap fwd%d {\n\t\ttype inet_proto . inet_service : ipv%d_addr . "
-			   "inet_service\n\t\telements = { ",
+		fprintf(f,
+			"\tmap fwd%d {\n\t\ttype inet_proto . inet_service : ipv%d_addr . "
+			"inet_service\n\t\telements = { ",
 			fam, fam);
 		for (int j = 0; j < a->f; j++) {
 			if (fam == 4)
@@ -73,7 +75,7 @@ static void fwd_floor(const struct fwd_arg *a, struct fwd_res *res)
 	if (fflush(f) != 0 || ferror(f))
 		die("write " NFT_PATH ": %m");
 	fclose(f);
-	res->s = run_cmd((char *[]){ opt.nft, "-f", NFT_PATH, NULL }, NETD_MS * 4);
+	res->s = run_cmd((char *[]){opt.nft, "-f", NFT_PATH, NULL}, NETD_MS * 4);
 }
 
 static void fwd_seed(const struct fwd_arg *a, struct fwd_res *res)
@@ -82,10 +84,11 @@ static void fwd_seed(const struct fwd_arg *a, struct fwd_res *res)
 	char cmd[512], l4[40], l6[64];
 	unsigned long long t0;
 
-	(void)run_cmd((char *[]){ opt.nft, "add table inet seed; add chain inet seed prerouting "
-					   "{ type nat hook prerouting priority dstnat; policy "
-					   "accept; }",
-				  NULL },
+	(void)run_cmd((char *[]){opt.nft,
+				 "add table inet seed; add chain inet seed prerouting "
+				 "{ type nat hook prerouting priority dstnat; policy "
+				 "accept; }",
+				 NULL},
 		      NETD_MS);
 	t0 = now_usec();
 	for (int j = 0; j < k; j++) {
@@ -96,7 +99,7 @@ static void fwd_seed(const struct fwd_arg *a, struct fwd_res *res)
 			 "%s:80; add rule inet seed prerouting meta nfproto ipv6 tcp dport %d dnat "
 			 "ip6 to [%s]:80",
 			 10000 + j, l4, 10000 + j, l6);
-		seed_step(opt.nft, (char *[]){ opt.nft, cmd, NULL });
+		seed_step(opt.nft, (char *[]){opt.nft, cmd, NULL});
 	}
 	res->s = since_s(t0) * a->f / k;
 	res->seed_f = k;
@@ -114,7 +117,7 @@ static void fwd_netd(const struct fwd_arg *a, struct fwd_res *res)
 	write_links_batch(0, c, V_HOST);
 	watch_open(&w, STATE_DIR, false, c);
 	(void)netd_start(NETD_MS);
-	batch = spawn_or_die((char *[]){ opt.ip, "-batch", BATCH_PATH, NULL }, -1, -1, NULL);
+	batch = spawn_or_die((char *[]){opt.ip, "-batch", BATCH_PATH, NULL}, -1, -1, NULL);
 	(void)watch_wait_all(&w, c, now_usec() + burst_ms(c) * 1000ULL, &batch, NULL);
 	if (proc_wait(&batch, batch_ms(c)) != 0)
 		die("ip -batch failed");
@@ -153,18 +156,18 @@ static void fwd_sandbox(const void *arg, void *result)
 	}
 	count(&res->rules, &res->elements);
 	if (a->m == M_NETD && res->elements != 2L * a->f)
-		die("netd: %ld map elements after installing %d forwards, expected %d", res->elements,
-		    a->f, 2 * a->f);
+		die("netd: %ld map elements after installing %d forwards, expected %d",
+		    res->elements, a->f, 2 * a->f);
 	if (a->m == M_NETD && res->writes != 0)
 		die("netd: an unchanged reload with %d forwards wrote %ld", a->f, res->writes);
 }
 
 void fwd_experiment(const int *fwds, int n_fwds)
 {
-	static const enum method ms[] = { M_FLOOR, M_SEED, M_NETD };
-	static const char *const label[] = { "floor (one nft -f, maps)",
-					     "seed (nft per forward, rules)",
-					     "netd reload, SIGHUP to READY=1" };
+	static const enum method ms[] = {M_FLOOR, M_SEED, M_NETD};
+	static const char *const label[] = {"floor (one nft -f, maps)",
+					    "seed (nft per forward, rules)",
+					    "netd reload, SIGHUP to READY=1"};
 
 	printf("\n== 4. Forwards: F port forwards (tcp, each to LocalAddress and LocalAddress6: "
 	       "2F entries) installed at once over %d configured containers; %d runs\n",
@@ -173,19 +176,19 @@ void fwd_experiment(const int *fwds, int n_fwds)
 	       "elements");
 	for (int i = 0; i < n_fwds; i++) {
 		struct fwd_res res[ARRAY_SIZE(ms)][MAX_RUNS];
-		struct series s[ARRAY_SIZE(ms)], same = { .n = 0 };
+		struct series s[ARRAY_SIZE(ms)], same = {.n = 0};
 		char what[64];
 
 		if (fwds[i] % opt.fwd_containers != 0)
 			die("BENCH_FWD=%d: a multiple of %d expected", fwds[i], opt.fwd_containers);
 		for (int r = 0; r < opt.runs; r++)
 			for (size_t m = 0; m < ARRAY_SIZE(ms); m++) {
-				struct fwd_arg a = { .f = fwds[i], .m = ms[m] };
+				struct fwd_arg a = {.f = fwds[i], .m = ms[m]};
 
 				snprintf(what, sizeof(what), "forwards F=%d %s run %d", fwds[i],
 					 method_name[ms[m]], r + 1);
-				run_sandboxed(what, 0, fwd_sandbox, &a, &res[m][r], sizeof(res[m][r]),
-					      600000);
+				run_sandboxed(what, 0, fwd_sandbox, &a, &res[m][r],
+					      sizeof(res[m][r]), 600000);
 			}
 		for (size_t m = 0; m < ARRAY_SIZE(ms); m++) {
 			s[m].n = 0;
@@ -207,12 +210,13 @@ void fwd_experiment(const int *fwds, int n_fwds)
 			printf("  %6s  %-32s %s %8ld %9ld\n", f, l, fmt_mmm(&s[m]), res[m][0].rules,
 			       res[m][0].elements);
 		}
-		printf("  %6s  %-32s %s\n", "", "netd unchanged reload, F in place", fmt_mmm(&same));
+		printf("  %6s  %-32s %s\n", "", "netd unchanged reload, F in place",
+		       fmt_mmm(&same));
 		printf("  %6s  netd / floor %s | seed / netd %s | netd's rules %ld before the "
 		       "forwards, %ld with them\n",
 		       "", fmt_ratio(series_median(&s[2]), series_median(&s[0])),
-		       fmt_ratio(series_median(&s[1]), series_median(&s[2])), res[2][0].rules_before,
-		       res[2][0].rules);
+		       fmt_ratio(series_median(&s[1]), series_median(&s[2])),
+		       res[2][0].rules_before, res[2][0].rules);
 		fflush(stdout);
 	}
 }

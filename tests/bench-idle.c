@@ -23,8 +23,8 @@ void idle_run(const struct run_arg *a, struct run_res *res, pid_t pid)
 	int bound = links * 20 > 60000 ? links * 20 : 60000;
 	int exit_fd = a->m == M_NETD ? proc_exit_fd(&nd.proc) : networkd_exit_fd();
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	struct itimerspec its = { .it_value = { .tv_sec = opt.idle_ms / 1000,
-						.tv_nsec = (opt.idle_ms % 1000) * 1000000L } };
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = opt.idle_ms / 1000, .tv_nsec = (opt.idle_ms % 1000) * 1000000L}};
 	struct monitor m;
 	unsigned long long t0;
 	long bytes0;
@@ -41,8 +41,8 @@ void idle_run(const struct run_arg *a, struct run_res *res, pid_t pid)
 	t0 = now_usec();
 	pstat_read(pid, &res->idle_before);
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = tfd, .events = POLLIN },
-					 { .fd = exit_fd, .events = POLLIN } };
+		struct pollfd pfd[2] = {{.fd = tfd, .events = POLLIN},
+					{.fd = exit_fd, .events = POLLIN}};
 		int r = poll(pfd, 2, -1);
 
 		if (r < 0 && errno == EINTR)
@@ -73,8 +73,8 @@ static void mmm_num(const struct series *s, int prec, char *buf, size_t len)
 
 static void idle_row(const struct cell_runs *c, enum method m)
 {
-	struct series rss = { .n = 0 }, hwm = { .n = 0 }, cpu = { .n = 0 }, ticks = { .n = 0 },
-		      csw = { .n = 0 }, kern = { .n = 0 }, wait = { .n = 0 };
+	struct series rss = {.n = 0}, hwm = {.n = 0}, cpu = {.n = 0}, ticks = {.n = 0},
+		      csw = {.n = 0}, kern = {.n = 0}, wait = {.n = 0};
 	char b_cpu[128], b_ticks[128], b_csw[128];
 	int not_quiet = 0;
 
@@ -116,7 +116,7 @@ void idle_report(const struct cell_runs *c, bool header)
 	}
 	printf("  %6d\n", c->n);
 	if (c->have[M_NETD] && c->res[M_NETD][0].idle_done) {
-		struct series empty = { .n = 0 }, rss = { .n = 0 };
+		struct series empty = {.n = 0}, rss = {.n = 0};
 
 		idle_row(c, M_NETD);
 		for (int r = 0; r < opt.runs; r++) {
@@ -131,7 +131,7 @@ void idle_report(const struct cell_runs *c, bool header)
 	if (c->have[M_NETWORKD] && c->res[M_NETWORKD][0].idle_done)
 		idle_row(c, M_NETWORKD);
 	if (c->have[M_NETWORKD] && c->have[M_NETD] && c->res[M_NETD][0].idle_done) {
-		struct series a = { .n = 0 }, b = { .n = 0 };
+		struct series a = {.n = 0}, b = {.n = 0};
 
 		/* both right after configuring the N links */
 		for (int r = 0; r < opt.runs; r++) {
@@ -142,8 +142,9 @@ void idle_report(const struct cell_runs *c, bool header)
 		       "netd %s%s\n",
 		       "", series_median(&a), series_median(&b),
 		       fmt_ratio(series_median(&a), series_median(&b)),
-		       c->res[M_NETWORKD][0].idle_done ? "" : " (networkd's idle window: "
-							      "BENCH_IDLE_NETWORKD=1)");
+		       c->res[M_NETWORKD][0].idle_done ? ""
+						       : " (networkd's idle window: "
+							 "BENCH_IDLE_NETWORKD=1)");
 	}
 	fflush(stdout);
 }

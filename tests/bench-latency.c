@@ -47,7 +47,7 @@ static void quiet_first(const struct run_arg *a)
 void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w)
 {
 	int reps = a->m == M_SEED ? opt.seed_lat_reps : opt.lat_reps, nsfd[LAT_K];
-	struct nl_sock *nl = rt_open(), *in[LAT_K] = { NULL };
+	struct nl_sock *nl = rt_open(), *in[LAT_K] = {NULL};
 	bool daemon = a->m == M_NETD || a->m == M_NETWORKD;
 
 	for (int j = 0; j < LAT_K; j++) {
@@ -105,7 +105,7 @@ struct lat {
 
 static struct lat lat_of(const struct cell_runs *c, enum method m)
 {
-	struct lat l = { .n = 0 };
+	struct lat l = {.n = 0};
 	double *all = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
 	double *call = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
 
@@ -133,10 +133,10 @@ static struct lat lat_of(const struct cell_runs *c, enum method m)
 }
 
 static const char *const lat_label[_M_MAX] = {
-	[M_FLOOR] = "floor (netlink, in-process)",
-	[M_SEED] = "seed (ip per op)",
-	[M_NETWORKD] = "networkd",
-	[M_NETD] = "netd",
+    [M_FLOOR] = "floor (netlink, in-process)",
+    [M_SEED] = "seed (ip per op)",
+    [M_NETWORKD] = "networkd",
+    [M_NETD] = "netd",
 };
 
 void latency_report(const struct cell_runs *c, bool header)
@@ -147,11 +147,12 @@ void latency_report(const struct cell_runs *c, bool header)
 		printf("\n== 2. Latency, %s: one more container's link created while N (to N+%d) "
 		       "others are configured, from the creation call's ACK to configured\n",
 		       variant_name[c->v], LAT_K - 1);
-		printf("   (p50 / p99 / max over every sample of %d runs; p50 per run: min / median "
-		       "/ max; from the call: the same from before the\n    RTM_NEWLINK was sent, "
-		       "creation included: a daemon starts on the link's event, before the ACK "
-		       "comes back)\n",
-		       opt.runs);
+		printf(
+		    "   (p50 / p99 / max over every sample of %d runs; p50 per run: min / median "
+		    "/ max; from the call: the same from before the\n    RTM_NEWLINK was sent, "
+		    "creation included: a daemon starts on the link's event, before the ACK "
+		    "comes back)\n",
+		    opt.runs);
 		printf("  %6s  %-28s %7s %10s %10s %10s   %-32s  %s\n", "N", "", "samples", "p50",
 		       "p99", "max", "p50 per run", "from the call p50, p99");
 	}

@@ -4,6 +4,7 @@
  * netd, systemd-networkd, state-file watches, rtnetlink in-process, ip monitor, process costs,
  * statistics. Every wait is a bounded poll().
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
@@ -23,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -34,24 +34,24 @@
 extern char **environ;
 
 const char *const variant_name[_V_MAX] = {
-	[V_HOST] = "host side only",
-	[V_BOTH] = "both sides (namespaces)",
+    [V_HOST] = "host side only",
+    [V_BOTH] = "both sides (namespaces)",
 };
 const char *const method_name[_M_MAX] = {
-	[M_FLOOR] = "floor",
-	[M_SEED] = "seed",
-	[M_NETWORKD] = "networkd",
-	[M_NETD] = "netd",
+    [M_FLOOR] = "floor",
+    [M_SEED] = "seed",
+    [M_NETWORKD] = "networkd",
+    [M_NETD] = "netd",
 };
 
 struct options opt;
-struct netd nd = { .proc.pidfd = -1, .notify_fd = -1 };
+struct netd nd = {.proc.pidfd = -1, .notify_fd = -1};
 
 static struct {
 	struct proc proc;
 	int notify_fd;
 	bool started;
-} nwd = { .proc.pidfd = -1, .notify_fd = -1 };
+} nwd = {.proc.pidfd = -1, .notify_fd = -1};
 
 /* ---- failing ------------------------------------------------------------------------------- */
 
@@ -184,8 +184,10 @@ void write_links_batch(int from, int n, enum variant v)
 
 	for (int i = from; i < from + n; i++)
 		if (v == V_BOTH)
-			fprintf(f, "netns add c%d\nlink add ve-c%d type veth peer name host0 netns c%d\n",
-				i, i, i);
+			fprintf(
+			    f,
+			    "netns add c%d\nlink add ve-c%d type veth peer name host0 netns c%d\n",
+			    i, i, i);
 		else
 			fprintf(f, "link add ve-c%d type veth peer name p%d\n", i, i);
 	close_w(f, BATCH_PATH);
@@ -281,7 +283,7 @@ long sh_num(const char *fmt, ...)
 	va_end(ap);
 	if (r < 0)
 		die("out of memory");
-	run_capture((char *[]){ "/bin/sh", "-c", cmd, NULL }, out, sizeof(out), NETD_MS * 4);
+	run_capture((char *[]){"/bin/sh", "-c", cmd, NULL}, out, sizeof(out), NETD_MS * 4);
 	errno = 0;
 	v = strtol(out, &end, 10);
 	if (errno || end == out || (*end && *end != '\n'))
@@ -296,7 +298,7 @@ int batch_ms(int n)
 
 double run_batch(const char *path, int timeout_ms)
 {
-	return run_cmd((char *[]){ opt.ip, "-batch", (char *)path, NULL }, timeout_ms);
+	return run_cmd((char *[]){opt.ip, "-batch", (char *)path, NULL}, timeout_ms);
 }
 
 void seed_step(const char *path, char *const argv[])
@@ -333,32 +335,33 @@ void seed_container(int i, enum variant v)
 	strcat(l4p, "/32");
 	ct_local6(i, l6p, sizeof(l6p));
 	strcat(l6p, "/128");
-	seed_step(ip, (char *[]){ ip, "link", "set", "dev", dev, "up", NULL });
-	seed_step(ip, (char *[]){ ip, "addr", "add", h4p, "dev", dev, NULL });
-	seed_step(ip, (char *[]){ ip, "-6", "addr", "add", h6p, "dev", dev, "nodad", NULL });
-	seed_step(ip, (char *[]){ ip, "route", "add", l4p, "dev", dev, NULL });
-	seed_step(ip, (char *[]){ ip, "-6", "route", "add", l6p, "dev", dev, NULL });
+	seed_step(ip, (char *[]){ip, "link", "set", "dev", dev, "up", NULL});
+	seed_step(ip, (char *[]){ip, "addr", "add", h4p, "dev", dev, NULL});
+	seed_step(ip, (char *[]){ip, "-6", "addr", "add", h6p, "dev", dev, "nodad", NULL});
+	seed_step(ip, (char *[]){ip, "route", "add", l4p, "dev", dev, NULL});
+	seed_step(ip, (char *[]){ip, "-6", "route", "add", l6p, "dev", dev, NULL});
 	if (v != V_BOTH)
 		return;
-	seed_step(ip, (char *[]){ ip, "-n", ns, "link", "set", "host0", "name", "eth0", NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "link", "set", "eth0", "up", NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "addr", "add", l4p, "dev", "eth0", NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "-6", "addr", "add", l6p, "dev", "eth0", "nodad",
-				  NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "route", "add", h4p, "dev", "eth0", NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "-6", "route", "add", h6p, "dev", "eth0", NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "route", "add", "default", "via", h4, NULL });
-	seed_step(ip, (char *[]){ ip, "-n", ns, "-6", "route", "add", "default", "via", h6, NULL });
+	seed_step(ip, (char *[]){ip, "-n", ns, "link", "set", "host0", "name", "eth0", NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "link", "set", "eth0", "up", NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "addr", "add", l4p, "dev", "eth0", NULL});
+	seed_step(ip,
+		  (char *[]){ip, "-n", ns, "-6", "addr", "add", l6p, "dev", "eth0", "nodad", NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "route", "add", h4p, "dev", "eth0", NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "-6", "route", "add", h6p, "dev", "eth0", NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "route", "add", "default", "via", h4, NULL});
+	seed_step(ip, (char *[]){ip, "-n", ns, "-6", "route", "add", "default", "via", h6, NULL});
 }
 
-/* ---- sandbox runs ----------------------------------------------------------------------------- */
+/* ---- sandbox runs -----------------------------------------------------------------------------
+ */
 
 static void sandbox_networkd(void)
 {
 	/* networkd takes a read-only /sys for "no udev here" and configures links without
 	 * waiting for udev (tests/test-coexist.c): the sandbox's own sysfs, made read-only. */
-	if (mount(NULL, "/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-				      MS_NOEXEC, NULL) < 0)
+	if (mount(NULL, "/sys", NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("remount /sys read-only: %m");
 	/* Mount propagation is private: the host's /etc/systemd/network is neither changed nor
 	 * seen. */
@@ -411,7 +414,7 @@ static double netns_settle(long before, long created)
 	unsigned long long t0 = now_usec(), last_drop = t0;
 	unsigned long long deadline = t0 + (30000ULL + (unsigned long long)created * 5) * 1000;
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	struct itimerspec its = { .it_interval.tv_nsec = 100000000, .it_value.tv_nsec = 100000000 };
+	struct itimerspec its = {.it_interval.tv_nsec = 100000000, .it_value.tv_nsec = 100000000};
 	long per = 8, now = netns_slab(&per), low = now, slack;
 
 	slack = 2 * per * sysconf(_SC_NPROCESSORS_ONLN);
@@ -420,7 +423,7 @@ static double netns_settle(long before, long created)
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
 		die("timerfd: %m");
 	for (;;) {
-		struct pollfd pfd = { .fd = tfd, .events = POLLIN };
+		struct pollfd pfd = {.fd = tfd, .events = POLLIN};
 		uint64_t ticks;
 		int r = poll(&pfd, 1, remaining_ms(deadline));
 
@@ -486,8 +489,8 @@ void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, v
 	(void)close(fds[1]);
 	/* Read while the child writes: the result may be larger than the pipe. */
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
-					 { .fd = p.pidfd, .events = POLLIN } };
+		struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN},
+					{.fd = p.pidfd, .events = POLLIN}};
 		ssize_t n;
 
 		if (got == res_size)
@@ -522,9 +525,11 @@ void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, v
 		double waited = netns_settle(before, after - before);
 
 		if (getenv("BENCH_VERBOSE"))
-			fprintf(stderr, "bench: %s: %.1f s; net_namespace %ld before, %ld after, %ld "
-					"after %.1f s settling\n",
-				what, since_s(t_start) - waited, before, after, netns_count(), waited);
+			fprintf(stderr,
+				"bench: %s: %.1f s; net_namespace %ld before, %ld after, %ld "
+				"after %.1f s settling\n",
+				what, since_s(t_start) - waited, before, after, netns_count(),
+				waited);
 	}
 }
 
@@ -569,11 +574,11 @@ struct netd_status netd_start(int ms)
 	if (r < 0)
 		die("notify socket " NOTIFY_PATH ": %s", strerror(-r));
 	proc_done(&nd.proc);
-	nd.proc = (struct proc){ .pidfd = -1 };
+	nd.proc = (struct proc){.pidfd = -1};
 	r = netd_exec(opt.netd, CONF_PATH, STATE_DIR, NULL, LOG_PATH, NOTIFY_PATH, &nd.proc);
 	if (r < 0)
 		die("spawn %s: %s", opt.netd, strerror(-r));
-	nd.last = (struct netd_status){ 0 };
+	nd.last = (struct netd_status){0};
 	return netd_wait_line("READY=1", ms);
 }
 
@@ -636,10 +641,10 @@ void networkd_write_files(int n)
 
 void networkd_start(void)
 {
-	char *argv[] = { (char *)opt.networkd, NULL };
+	char *argv[] = {(char *)opt.networkd, NULL};
 	unsigned long long deadline = now_usec() + (unsigned long long)NETD_MS * 1000;
-	_cleanup_close_ int log = open(NETWORKD_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				       0644);
+	_cleanup_close_ int log =
+	    open(NETWORKD_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	struct netd_status ignored;
 	char buf[4096];
 	int r;
@@ -785,7 +790,7 @@ static void watch_rescan(struct watch *w)
 
 void watch_open(struct watch *w, const char *dir, bool networkd, int n)
 {
-	*w = (struct watch){ .dir = dir, .networkd = networkd, .n = n };
+	*w = (struct watch){.dir = dir, .networkd = networkd, .n = n};
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		die("mkdir %s: %m", dir);
 	w->configured = calloc((size_t)n + 1, sizeof(bool));
@@ -794,7 +799,8 @@ void watch_open(struct watch *w, const char *dir, bool networkd, int n)
 	if (!w->configured || !w->present || !w->ifindex)
 		die("out of memory");
 	w->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (w->fd < 0 || inotify_add_watch(w->fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0)
+	if (w->fd < 0 ||
+	    inotify_add_watch(w->fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE) < 0)
 		die("inotify on %s: %m", dir);
 	watch_rescan(w);
 }
@@ -882,10 +888,10 @@ unsigned long long watch_wait_all(struct watch *w, int target, unsigned long lon
 {
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{ .fd = w->fd, .events = POLLIN },
-			{ .fd = nd.proc.pidfd >= 0 ? proc_exit_fd(&nd.proc) : -1, .events = POLLIN },
-			{ .fd = networkd_exit_fd(), .events = POLLIN },
-			{ .fd = batch ? proc_exit_fd(batch) : -1, .events = POLLIN },
+		    {.fd = w->fd, .events = POLLIN},
+		    {.fd = nd.proc.pidfd >= 0 ? proc_exit_fd(&nd.proc) : -1, .events = POLLIN},
+		    {.fd = networkd_exit_fd(), .events = POLLIN},
+		    {.fd = batch ? proc_exit_fd(batch) : -1, .events = POLLIN},
 		};
 		int r;
 
@@ -901,7 +907,8 @@ unsigned long long watch_wait_all(struct watch *w, int target, unsigned long lon
 
 			describe_missing(w, missing, sizeof(missing));
 			die_netd("%d of %d containers configured (%s) within the bound; not:%s ...",
-				 w->n_configured, target, w->networkd ? "networkd" : "netd", missing);
+				 w->n_configured, target, w->networkd ? "networkd" : "netd",
+				 missing);
 		}
 		if (pfd[3].revents & POLLIN) {
 			int st = proc_wait(batch, 0);
@@ -927,9 +934,9 @@ static void watch_poll(struct watch *w, unsigned long long deadline, const char 
 {
 	for (;;) {
 		struct pollfd pfd[3] = {
-			{ .fd = w->fd, .events = POLLIN },
-			{ .fd = nd.proc.pidfd >= 0 ? proc_exit_fd(&nd.proc) : -1, .events = POLLIN },
-			{ .fd = networkd_exit_fd(), .events = POLLIN },
+		    {.fd = w->fd, .events = POLLIN},
+		    {.fd = nd.proc.pidfd >= 0 ? proc_exit_fd(&nd.proc) : -1, .events = POLLIN},
+		    {.fd = networkd_exit_fd(), .events = POLLIN},
 		};
 		int r = poll(pfd, ARRAY_SIZE(pfd), remaining_ms(deadline));
 
@@ -969,7 +976,8 @@ void watch_wait_gone(struct watch *w, int from, int n, unsigned long long deadli
 	}
 }
 
-/* ---- rtnetlink in-process --------------------------------------------------------------------- */
+/* ---- rtnetlink in-process ---------------------------------------------------------------------
+ */
 
 struct nl_sock *rt_open(void)
 {
@@ -1026,8 +1034,8 @@ void rt_veth_add(struct nl_sock *nl, int i, int netns_fd, unsigned group)
 			die("open /proc/self/ns/net: %m");
 	}
 	snprintf(what, sizeof(what), "create %s", host);
-	nlh = nllink_put_veth(buf, &(struct nllink_name){ .name = host },
-			      &(struct nllink_name){ .name = peer }, netns_fd >= 0 ? netns_fd : self);
+	nlh = nllink_put_veth(buf, &(struct nllink_name){.name = host},
+			      &(struct nllink_name){.name = peer}, netns_fd >= 0 ? netns_fd : self);
 	if (group)
 		mnl_attr_put_u32(nlh, IFLA_GROUP, group);
 	rt_talk(nl, nlh, what);
@@ -1058,8 +1066,9 @@ static void parse_addr(int family, const char *text, union in_addr_union *a)
 static void rt_addr(struct nl_sock *nl, int family, int ifindex, const char *text)
 {
 	char buf[NLMSG_BUF_SIZE];
-	struct nl_addr a = { .family = (uint8_t)family, .ifindex = ifindex,
-			     .prefixlen = family == AF_INET ? 32 : 128 };
+	struct nl_addr a = {.family = (uint8_t)family,
+			    .ifindex = ifindex,
+			    .prefixlen = family == AF_INET ? 32 : 128};
 
 	parse_addr(family, text, &a.addr);
 	rt_talk(nl, nlmsg_put_addr(buf, RTM_NEWADDR, &a), "floor: address");
@@ -1069,9 +1078,11 @@ static void rt_addr(struct nl_sock *nl, int family, int ifindex, const char *tex
 static void rt_route(struct nl_sock *nl, int family, int ifindex, const char *dst, const char *gw)
 {
 	char buf[NLMSG_BUF_SIZE];
-	struct nl_route r = { .family = (uint8_t)family, .protocol = RTPROT_STATIC,
-			      .scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
-			      .table = RT_TABLE_MAIN, .oif = ifindex };
+	struct nl_route r = {.family = (uint8_t)family,
+			     .protocol = RTPROT_STATIC,
+			     .scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK,
+			     .table = RT_TABLE_MAIN,
+			     .oif = ifindex};
 
 	if (dst) {
 		r.dst_len = family == AF_INET ? 32 : 128;
@@ -1125,11 +1136,12 @@ void rt_floor_ops(struct nl_sock *nl, struct nl_sock *in, int netns_fd, int i)
 	rt_route(in, AF_INET6, peer, NULL, h6);
 }
 
-/* ---- ip monitor, process costs ---------------------------------------------------------------- */
+/* ---- ip monitor, process costs ----------------------------------------------------------------
+ */
 
 void monitor_start(struct monitor *m)
 {
-	char *argv[] = { opt.ip, "monitor", "all-nsid", "link", "address", "route", NULL };
+	char *argv[] = {opt.ip, "monitor", "all-nsid", "link", "address", "route", NULL};
 	int fds[2];
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -1171,7 +1183,7 @@ double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *q
 	(void)monitor_drain(m);
 	for (;;) {
 		unsigned long long until = last + (unsigned long long)quiet_ms * 1000;
-		struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = m->fd, .events = POLLIN};
 		int r;
 
 		if (until > deadline)
@@ -1198,7 +1210,7 @@ void pstat_read(pid_t pid, struct pstat *ret)
 	unsigned long utime, stime;
 	_cleanup_fclose_ FILE *f = NULL;
 
-	*ret = (struct pstat){ .rss_kib = -1, .hwm_kib = -1 };
+	*ret = (struct pstat){.rss_kib = -1, .hwm_kib = -1};
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!read_small("/", path + 1, buf, sizeof(buf)))
 		die("read %s: %m", path);
@@ -1223,7 +1235,8 @@ void pstat_read(pid_t pid, struct pstat *ret)
 	}
 }
 
-/* ---- statistics and cells ---------------------------------------------------------------------- */
+/* ---- statistics and cells ----------------------------------------------------------------------
+ */
 
 void series_add(struct series *s, double x)
 {

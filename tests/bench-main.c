@@ -40,7 +40,7 @@ static bool in_list(const struct list *l, int x)
 static struct list list_env(const char *name, const char *def, int max)
 {
 	const char *v = getenv(name);
-	struct list l = { .n = 0 };
+	struct list l = {.n = 0};
 
 	if (!v)
 		v = def;
@@ -84,7 +84,7 @@ static int int_env(const char *name, int def, int min, int max)
 static void find_tool(const char *name, char *buf, size_t len)
 {
 	_cleanup_free_ char *path = strdup(getenv("PATH") ?: "");
-	static const char *const extra[] = { "/usr/sbin", "/sbin" };
+	static const char *const extra[] = {"/usr/sbin", "/sbin"};
 	char *save = NULL;
 
 	if (!path)
@@ -104,8 +104,8 @@ static void find_tool(const char *name, char *buf, size_t len)
 
 static const char *find_networkd(void)
 {
-	static const char *const paths[] = { "/lib/systemd/systemd-networkd",
-					     "/usr/lib/systemd/systemd-networkd" };
+	static const char *const paths[] = {"/lib/systemd/systemd-networkd",
+					    "/usr/lib/systemd/systemd-networkd"};
 	const char *env = getenv("NETWORKD");
 
 	if (env && env[0])
@@ -122,7 +122,7 @@ static void sandbox_run(const void *arg, void *result)
 {
 	const struct run_arg *a = arg;
 	struct run_res *res = result;
-	struct watch w = { .fd = -1 };
+	struct watch w = {.fd = -1};
 
 	burst_run(a, res, &w);
 	if ((a->what & EXP_IDLE) && (a->m == M_NETD || (a->m == M_NETWORKD && opt.idle_networkd)))
@@ -172,7 +172,7 @@ static void machine(void)
 	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
 	_cleanup_fclose_ FILE *m = fopen("/proc/meminfo", "re");
 	struct utsname u;
-	double load[3] = { 0 };
+	double load[3] = {0};
 	long kib = 0;
 
 	while (f && fgets(line, sizeof(line), f))
@@ -184,11 +184,11 @@ static void machine(void)
 	if (uname(&u) < 0)
 		die("uname: %m");
 	(void)getloadavg(load, 3);
-	first_line((char *[]){ opt.ip, "-V", NULL }, ipv, sizeof(ipv));
-	first_line((char *[]){ opt.nft, "-v", NULL }, nftv, sizeof(nftv));
+	first_line((char *[]){opt.ip, "-V", NULL}, ipv, sizeof(ipv));
+	first_line((char *[]){opt.nft, "-v", NULL}, nftv, sizeof(nftv));
 	snprintf(nwdv, sizeof(nwdv), "no systemd-networkd");
 	if (opt.networkd)
-		first_line((char *[]){ (char *)opt.networkd, "--version", NULL }, nwdv, sizeof(nwdv));
+		first_line((char *[]){(char *)opt.networkd, "--version", NULL}, nwdv, sizeof(nwdv));
 	if (strstr(ipv, ", libbpf"))
 		*strstr(ipv, ", libbpf") = '\0';
 	nwdv[strcspn(nwdv, "(")] = '\0';
@@ -208,9 +208,11 @@ static unsigned only_env(void)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = { { "burst", EXP_BURST },	  { "latency", EXP_LATENCY },
-		      { "reload", EXP_RELOAD },	  { "forwards", EXP_FWD },
-		      { "idle", EXP_IDLE } };
+	} names[] = {{"burst", EXP_BURST},
+		     {"latency", EXP_LATENCY},
+		     {"reload", EXP_RELOAD},
+		     {"forwards", EXP_FWD},
+		     {"idle", EXP_IDLE}};
 	_cleanup_free_ char *v = strdup(getenv("BENCH_ONLY") ?: "");
 	unsigned bits = 0;
 	char *save = NULL;
@@ -223,7 +225,8 @@ static unsigned only_env(void)
 		for (i = 0; i < ARRAY_SIZE(names) && strcmp(names[i].name, t) != 0; i++)
 			;
 		if (i == ARRAY_SIZE(names))
-			die("BENCH_ONLY=%s: expected some of burst,latency,reload,forwards,idle", t);
+			die("BENCH_ONLY=%s: expected some of burst,latency,reload,forwards,idle",
+			    t);
 		bits |= names[i].bit;
 	}
 	return bits ? bits : EXP_BURST | EXP_LATENCY | EXP_RELOAD | EXP_FWD | EXP_IDLE;
@@ -246,7 +249,8 @@ static void run_cell(struct cell_runs *c, unsigned what)
 		}
 	for (int r = 0; r < opt.runs; r++)
 		for (int m = 0; m < _M_MAX; m++) {
-			struct run_arg a = { .n = c->n, .v = c->v, .m = (enum method)m, .what = what };
+			struct run_arg a = {
+			    .n = c->n, .v = c->v, .m = (enum method)m, .what = what};
 			char label[128];
 
 			if (!c->have[m])
@@ -257,10 +261,10 @@ static void run_cell(struct cell_runs *c, unsigned what)
 				      &c->res[m][r], sizeof(struct run_res),
 				      burst_ms(c->n) * 3 + 600000);
 		}
-	fprintf(stderr, "bench: N=%d %s done in %.0f s (netd burst median",
-		c->n, variant_name[c->v], since_s(t0));
+	fprintf(stderr, "bench: N=%d %s done in %.0f s (netd burst median", c->n,
+		variant_name[c->v], since_s(t0));
 	{
-		struct series s = { .n = 0 };
+		struct series s = {.n = 0};
 
 		for (int r = 0; r < opt.runs; r++)
 			series_add(&s, c->res[M_NETD][r].burst_s);
@@ -280,7 +284,7 @@ static const struct cell_runs *find_cell(enum variant v, int n)
 
 static double med_of(const struct cell_runs *c, enum method m, double (*f)(const struct run_res *))
 {
-	struct series s = { .n = 0 };
+	struct series s = {.n = 0};
 
 	if (!c || !c->have[m])
 		return NAN;
@@ -317,7 +321,7 @@ static double f_rss(const struct run_res *x)
 
 static double f_reload(const struct run_res *x)
 {
-	struct series s = { .n = 0 };
+	struct series s = {.n = 0};
 
 	if (!x->reload_done)
 		return NAN;
@@ -349,7 +353,8 @@ static double lat_p(const struct cell_runs *c, double p)
 	if (!all)
 		die("out of memory");
 	for (int r = 0; r < opt.runs; r++) {
-		memcpy(all + n, c->res[M_NETD][r].lat, sizeof(double) * (size_t)c->res[M_NETD][r].n_lat);
+		memcpy(all + n, c->res[M_NETD][r].lat,
+		       sizeof(double) * (size_t)c->res[M_NETD][r].n_lat);
 		n += c->res[M_NETD][r].n_lat;
 	}
 	v = percentile(all, n, p);
@@ -376,13 +381,13 @@ static void targets(void)
 	double netd = med_of(h1k, M_NETD, f_burst);
 
 	printf("\n== Targets of issue 9 (medians of this run; met or MISSED, never a failure)\n");
-	target("burst host N=1000: netd / (create + floor)",
-	       netd / med_of(h1k, M_FLOOR, f_burst), "x", true, 1.0);
+	target("burst host N=1000: netd / (create + floor)", netd / med_of(h1k, M_FLOOR, f_burst),
+	       "x", true, 1.0);
 	target("burst host N=1000: networkd / netd", med_of(h1k, M_NETWORKD, f_burst) / netd, "x",
 	       false, 10);
 	target("  (the same beyond link creation: networkd - create / netd beyond its batch)",
 	       (med_of(h1k, M_NETWORKD, f_burst) - med_of(h1k, M_FLOOR, f_create)) /
-		       (netd - med_of(h1k, M_NETD, f_create)),
+		   (netd - med_of(h1k, M_NETD, f_create)),
 	       "x", false, 10);
 	target("burst host N=1000: (create + seed) / netd", med_of(h1k, M_SEED, f_burst) / netd,
 	       "x", false, 10);
@@ -392,7 +397,8 @@ static void targets(void)
 	       med_of(b1k, M_NETD, f_burst) / med_of(b1k, M_FLOOR, f_burst), "x", true, 2.5);
 	if (h5k && h100)
 		target("burst host: netd per container N=5000 / N=100",
-		       (med_of(h5k, M_NETD, f_burst) / 5000) / (med_of(h100, M_NETD, f_burst) / 100),
+		       (med_of(h5k, M_NETD, f_burst) / 5000) /
+			   (med_of(h100, M_NETD, f_burst) / 100),
 		       "x", true, 1.3);
 	target("latency host N=1000: netd p99 (ms)", lat_p(h1k, 99) * 1e3, "ms", true, 1);
 	target("latency both N=1000: netd p99 (ms)", lat_p(b1k, 99) * 1e3, "ms", true, 2);
@@ -469,18 +475,17 @@ int main(void)
 			if (!what)
 				continue;
 			c = &cells[v][n_cells[v]++];
-			*c = (struct cell_runs){ .n = ns.v[i], .v = (enum variant)v };
+			*c = (struct cell_runs){.n = ns.v[i], .v = (enum variant)v};
 			run_cell(c, what);
 		}
-
 
 	{
 		static const struct {
 			unsigned bit;
 			void (*report)(const struct cell_runs *c, bool header);
-		} tables[] = { { EXP_BURST, burst_report },
-			       { EXP_LATENCY, latency_report },
-			       { EXP_RELOAD, reload_report } };
+		} tables[] = {{EXP_BURST, burst_report},
+			      {EXP_LATENCY, latency_report},
+			      {EXP_RELOAD, reload_report}};
 
 		for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
 			for (int v = 0; v < _V_MAX; v++)

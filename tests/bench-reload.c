@@ -27,8 +27,8 @@ static void check_after(int n, const struct netd_status *s, const char *what)
 static void check_kernel(const struct run_arg *a, int k, const char *host, const char *old)
 {
 	char dev[IFNAMSIZ], ns[16], out[4096], want[64], gone[64];
-	char *addr[] = { opt.ip, "-o", "-4", "addr", "show", "dev", dev, NULL };
-	char *routes[] = { opt.ip, "-n", ns, "-4", "route", "show", NULL };
+	char *addr[] = {opt.ip, "-o", "-4", "addr", "show", "dev", dev, NULL};
+	char *routes[] = {opt.ip, "-n", ns, "-4", "route", "show", NULL};
 
 	snprintf(dev, sizeof(dev), "ve-c%d", k);
 	snprintf(ns, sizeof(ns), "c%d", k);
@@ -76,8 +76,8 @@ void reload_run(const struct run_arg *a, struct run_res *res)
 	res->unchanged_s = netd_reload(&s);
 	res->unchanged_writes = s.writes - w;
 	check_after(n, &s, "an unchanged reload after the changes");
-	res->check_s = run_cmd((char *[]){ (char *)opt.netd, "--check", "--config", CONF_PATH, NULL },
-			       NETD_MS);
+	res->check_s =
+	    run_cmd((char *[]){(char *)opt.netd, "--check", "--config", CONF_PATH, NULL}, NETD_MS);
 	netd_stop();
 
 	t0 = now_usec();
@@ -92,8 +92,7 @@ void reload_run(const struct run_arg *a, struct run_res *res)
 
 void reload_report(const struct cell_runs *c, bool header)
 {
-	struct series changed = { .n = 0 }, same = { .n = 0 }, check = { .n = 0 },
-		      restart = { .n = 0 };
+	struct series changed = {.n = 0}, same = {.n = 0}, check = {.n = 0}, restart = {.n = 0};
 	long wmin = -1, wmax = -1;
 	char writes[32];
 
@@ -103,8 +102,9 @@ void reload_report(const struct cell_runs *c, bool header)
 		printf("\n== 3. Reload, %s: one container's HostAddress changed among N, SIGHUP to "
 		       "READY=1; %d runs x %d reloads\n",
 		       variant_name[c->v], opt.runs, RELOAD_ROUNDS);
-		printf("   (writes: netd's STATUS writes= per reload, every run and round; the "
-		       "baselines are netd's own: an unchanged reload, `netd --check` of the file)\n");
+		printf(
+		    "   (writes: netd's STATUS writes= per reload, every run and round; the "
+		    "baselines are netd's own: an unchanged reload, `netd --check` of the file)\n");
 		printf("  %6s  %-26s %10s %10s %10s  %s\n", "N", "", "min", "median", "max",
 		       "writes");
 	}
@@ -126,8 +126,7 @@ void reload_report(const struct cell_runs *c, bool header)
 		snprintf(writes, sizeof(writes), "%ld", wmin);
 	else
 		snprintf(writes, sizeof(writes), "%ld-%ld", wmin, wmax);
-	printf("  %6d  %-26s %s  %s\n", c->n, "one HostAddress changed", fmt_mmm(&changed),
-	       writes);
+	printf("  %6d  %-26s %s  %s\n", c->n, "one HostAddress changed", fmt_mmm(&changed), writes);
 	printf("  %6s  %-26s %s  %ld\n", "", "unchanged", fmt_mmm(&same),
 	       c->res[M_NETD][0].unchanged_writes);
 	printf("  %6s  %-26s %s\n", "", "netd --check (exec, parse)", fmt_mmm(&check));
@@ -149,16 +148,17 @@ int reload_check(const struct cell_runs *c)
 		const struct run_res *x = &c->res[M_NETD][r];
 
 		if (x->unchanged_writes != 0) {
-			fprintf(stderr, "bench: reload N=%d %s: an unchanged reload wrote %ld\n", c->n,
-				variant_name[c->v], x->unchanged_writes);
+			fprintf(stderr, "bench: reload N=%d %s: an unchanged reload wrote %ld\n",
+				c->n, variant_name[c->v], x->unchanged_writes);
 			bad++;
 		}
 		if (x->restart_writes != 0 || x->restart_configured != c->n) {
-			fprintf(stderr,
-				"bench: reload N=%d %s: restarted netd: configured=%ld writes=%ld at "
-				"READY=1, expected configured=%d writes=0 (adoption)\n",
-				c->n, variant_name[c->v], x->restart_configured, x->restart_writes,
-				c->n);
+			fprintf(
+			    stderr,
+			    "bench: reload N=%d %s: restarted netd: configured=%ld writes=%ld at "
+			    "READY=1, expected configured=%d writes=0 (adoption)\n",
+			    c->n, variant_name[c->v], x->restart_configured, x->restart_writes,
+			    c->n);
 			bad++;
 		}
 	}

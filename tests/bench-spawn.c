@@ -103,7 +103,7 @@ static void run(char *const argv[], int notify_fd, bool in_cgroup, unsigned long
 		int pidfd = proc_exit_fd(&p);
 
 		r = notify_wait(notify_fd, &pidfd, 1, now_usec() + 30000000ULL, buf, sizeof(buf),
-				&(struct netd_status){ 0 });
+				&(struct netd_status){0});
 		if (r <= 0)
 			fail("no READY=1 from spawn", r ? r : -ETIME);
 		if (r & NOTIFY_MESSAGE && text_has_line(buf, "READY=1")) {
@@ -133,10 +133,12 @@ static bool have(const char *tool)
 /* cgroup2 inside the sandbox, and a cgroup of our own below its root. */
 static bool nspawn_setup(void)
 {
-	if (!have("systemd-nspawn") || (getenv("BENCH_NSPAWN") && strcmp(getenv("BENCH_NSPAWN"), "0") == 0))
+	if (!have("systemd-nspawn") ||
+	    (getenv("BENCH_NSPAWN") && strcmp(getenv("BENCH_NSPAWN"), "0") == 0))
 		return false;
 	if (mount("cgroup2", CGROUP_FS, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		fprintf(stderr, "bench-spawn: note: cannot mount cgroup2 (%s): no systemd-nspawn row\n",
+		fprintf(stderr,
+			"bench-spawn: note: cannot mount cgroup2 (%s): no systemd-nspawn row\n",
 			strerror(errno));
 		return false;
 	}
@@ -159,14 +161,15 @@ static void nspawn_cleanup(void)
 	snprintf(path, sizeof(path), "%s/supervisor", cgroup);
 	(void)rmdir(path);
 	if (rmdir(cgroup) < 0)
-		fprintf(stderr, "bench-spawn: note: cannot remove %s: %s\n", cgroup, strerror(errno));
+		fprintf(stderr, "bench-spawn: note: cannot remove %s: %s\n", cgroup,
+			strerror(errno));
 }
 
 int main(int argc, char **argv)
 {
 	static unsigned long long ready_net[MAX_RUNS], end_net[MAX_RUNS], ready_host[MAX_RUNS],
-		end_host[MAX_RUNS], ready_ns[MAX_RUNS], end_ns[MAX_RUNS], end_unshare[MAX_RUNS],
-		end_bwrap[MAX_RUNS], end_nspawn[MAX_RUNS], ignored;
+	    end_host[MAX_RUNS], ready_ns[MAX_RUNS], end_ns[MAX_RUNS], end_unshare[MAX_RUNS],
+	    end_bwrap[MAX_RUNS], end_nspawn[MAX_RUNS], ignored;
 	const char *netd = getenv("NETD"), *spawn = getenv("SPAWN"), *step = NULL;
 	size_t runs = argc > 1 ? strtoul(argv[1], NULL, 10) : 50;
 	int notify = -1, spawn_notify = -1, r;
@@ -209,24 +212,32 @@ int main(int argc, char **argv)
 		int pidfd = proc_exit_fd(&nd);
 
 		r = notify_wait(notify, &pidfd, 1, now_usec() + 10000000ULL, buf, sizeof(buf),
-				&(struct netd_status){ 0 });
+				&(struct netd_status){0});
 		if (r <= 0 || r & NOTIFY_EXITED(0))
 			fail("netd did not get ready", -EIO);
 		if (text_has_line(buf, "READY=1"))
 			break;
 	}
 	for (size_t i = 0; i < runs; i++) {
-		char *s_net[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "b", "--",
-				  "/bin/true", NULL };
-		char *s_host[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "h", "--",
-				   "/bin/true", NULL };
-		char *s_ns[] = { (char *)spawn, "--config", CONF, "--state-dir", STATE, "n", "--",
-				 "/bin/true", NULL };
-		char *u[] = { "unshare", "--fork", "--pid", "--mount", "--uts", "--ipc", "--net",
-			      "chroot", ROOT, "/bin/true", NULL };
-		char *b[] = { "bwrap", "--unshare-all", "--bind", ROOT, "/", "/bin/true", NULL };
-		char *n[] = { "systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
-			      "--network-veth", "--machine=bench", "-D", ROOT, "/bin/true", NULL };
+		char *s_net[] = {(char *)spawn, "--config", CONF,	 "--state-dir", STATE,
+				 "b",		"--",	    "/bin/true", NULL};
+		char *s_host[] = {(char *)spawn, "--config", CONF,	  "--state-dir", STATE,
+				  "h",		 "--",	     "/bin/true", NULL};
+		char *s_ns[] = {(char *)spawn, "--config", CONF,	"--state-dir", STATE,
+				"n",	       "--",	   "/bin/true", NULL};
+		char *u[] = {"unshare", "--fork", "--pid", "--mount",	"--uts", "--ipc",
+			     "--net",	"chroot", ROOT,	   "/bin/true", NULL};
+		char *b[] = {"bwrap", "--unshare-all", "--bind", ROOT, "/", "/bin/true", NULL};
+		char *n[] = {"systemd-nspawn",
+			     "--quiet",
+			     "--register=no",
+			     "--keep-unit",
+			     "--network-veth",
+			     "--machine=bench",
+			     "-D",
+			     ROOT,
+			     "/bin/true",
+			     NULL};
 
 		run(s_net, spawn_notify, false, &ready_net[i], &end_net[i]);
 		run(s_host, spawn_notify, false, &ready_host[i], &end_host[i]);
@@ -257,7 +268,8 @@ int main(int argc, char **argv)
 	{
 		double s = (double)median(ready_net, runs);
 
-		printf("  spawn (netd) start to exec / unshare %.2fx", s / median(end_unshare, runs));
+		printf("  spawn (netd) start to exec / unshare %.2fx",
+		       s / median(end_unshare, runs));
 		if (bwrap)
 			printf(" | / bwrap %.2fx (target <= 2: %s)", s / median(end_bwrap, runs),
 			       s <= 2.0 * median(end_bwrap, runs) ? "met" : "MISSED");

@@ -21,20 +21,20 @@
 #include "sandbox.h"
 #include "util.h"
 
-#define BENCH_DIR "/run/bench"
-#define CONF_PATH BENCH_DIR "/netd.conf"
-#define CONF_TMP_PATH BENCH_DIR "/netd.conf.tmp"
-#define BATCH_PATH BENCH_DIR "/links.batch"
-#define OPS_PATH BENCH_DIR "/ops.batch"
-#define NFT_PATH BENCH_DIR "/ruleset.nft"
-#define NOTIFY_PATH BENCH_DIR "/notify"
-#define LOG_PATH BENCH_DIR "/netd.log"
-#define OUT_PATH BENCH_DIR "/cmd.out"
-#define STATE_DIR "/run/netd"
-#define NETWORKD_LOG BENCH_DIR "/networkd.log"
+#define BENCH_DIR	"/run/bench"
+#define CONF_PATH	BENCH_DIR "/netd.conf"
+#define CONF_TMP_PATH	BENCH_DIR "/netd.conf.tmp"
+#define BATCH_PATH	BENCH_DIR "/links.batch"
+#define OPS_PATH	BENCH_DIR "/ops.batch"
+#define NFT_PATH	BENCH_DIR "/ruleset.nft"
+#define NOTIFY_PATH	BENCH_DIR "/notify"
+#define LOG_PATH	BENCH_DIR "/netd.log"
+#define OUT_PATH	BENCH_DIR "/cmd.out"
+#define STATE_DIR	"/run/netd"
+#define NETWORKD_LOG	BENCH_DIR "/networkd.log"
 #define NETWORKD_NOTIFY BENCH_DIR "/networkd.notify"
-#define ETC_NETWORK "/etc/systemd/network"
-#define NETIF_LINKS "/run/systemd/netif/links"
+#define ETC_NETWORK	"/etc/systemd/network"
+#define NETIF_LINKS	"/run/systemd/netif/links"
 
 enum {
 	MAX_RUNS = 15,
@@ -194,8 +194,8 @@ struct watch {
 	bool *present;	  /* per container: its state file exists */
 	int *ifindex;	  /* networkd: the file each container's state came from, 0: none */
 	int n_configured;
-	long events;	  /* inotify events read */
-	long overflows;	  /* IN_Q_OVERFLOW: the directory was read again */
+	long events;	/* inotify events read */
+	long overflows; /* IN_Q_OVERFLOW: the directory was read again */
 };
 
 /* Watch dir (created when missing) for containers 0..n-1. */
@@ -243,9 +243,9 @@ long monitor_drain(struct monitor *m);
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet);
 
 struct pstat {
-	double cpu_s;		/* utime + stime, clock ticks */
+	double cpu_s;		   /* utime + stime, clock ticks */
 	unsigned long long run_ns; /* /proc/PID/schedstat: time on a CPU */
-	long vcsw, nvcsw;	/* voluntary and involuntary context switches */
+	long vcsw, nvcsw;	   /* voluntary and involuntary context switches */
 	long rss_kib, hwm_kib;
 };
 void pstat_read(pid_t pid, struct pstat *ret);
@@ -271,13 +271,14 @@ const char *fmt_ratio(double a, double b);
 /* min / median / max of s, times. */
 const char *fmt_mmm(const struct series *s);
 
-/* ---- one sandboxed run: what it does and what it brings back ---------------------------------- */
+/* ---- one sandboxed run: what it does and what it brings back ----------------------------------
+ */
 
 /* Experiments a run serves, in this order after the burst. */
-#define EXP_BURST 1u
-#define EXP_IDLE 2u    /* netd and networkd */
+#define EXP_BURST   1u
+#define EXP_IDLE    2u /* netd and networkd */
 #define EXP_LATENCY 4u
-#define EXP_RELOAD 8u  /* netd */
+#define EXP_RELOAD  8u /* netd */
 
 struct run_arg {
 	int n;
@@ -304,8 +305,8 @@ struct run_res {
 	long kernel_bytes; /* ip monitor output during the window */
 	/* latency */
 	int n_lat;
-	double lat[MAX_LAT_REPS];	/* from the creation call's ACK */
-	double lat_call[MAX_LAT_REPS];	/* from before the creation call */
+	double lat[MAX_LAT_REPS];      /* from the creation call's ACK */
+	double lat_call[MAX_LAT_REPS]; /* from before the creation call */
 	/* reload (netd) */
 	bool reload_done;
 	double reload_s[RELOAD_ROUNDS];
