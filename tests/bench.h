@@ -44,6 +44,7 @@ enum {
 	NETD_MS = 30000,     /* READY=1, a reload, exit after SIGTERM */
 	QUIET_MS = 2000,     /* ip monitor silence before the idle window: "the kernel is done" */
 	LAT_QUIET_MS = 500,  /* and before the latency repetitions */
+	IDLE_TRIES = 3,	     /* idle windows tried while the kernel speaks during them */
 	LAT_K = 20,	     /* latency: containers cN..cN+LAT_K-1 are created in turn, then deleted
 			      * at once (deleting a link costs an RCU grace period, ~30 ms) */
 	LAT_GROUP = 9,	     /* their link group */
@@ -300,6 +301,7 @@ struct run_res {
 	struct pstat empty;	 /* netd with an empty config (RSS baseline) */
 	/* idle */
 	bool idle_done, quiet;
+	int idle_tries; /* windows measured; the last counts */
 	double quiet_wait_s, window_s;
 	struct pstat idle_before, idle_after;
 	long kernel_bytes; /* ip monitor output during the window */
