@@ -5,7 +5,7 @@
 #   make check           build and run every test (unit, fuzz regression, kernel integration)
 #   make check SANITIZE=1  the same under ASan+UBSan (objects go to build/san)
 #   make demo            run netd on config.example in a throw-away namespace
-#   make bench           netd against one `ip` fork per step (BENCH_LINKS, default 2000)
+#   make bench           netd against the seed, the floor and networkd (QUICK=1: a subset)
 #   make fuzz            run each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make install         binaries, units, man pages, config example: PREFIX=/usr/local DESTDIR=
 #                        (BINDIR SBINDIR SYSCONFDIR MANDIR UNITDIR for each place on its own)
@@ -151,15 +151,22 @@ demo: deps
 	@$(MAKE) --no-print-directory $(NETD)
 	@NETD=$(abspath $(NETD)) tests/demo config.example
 
-# No Criterion and no harness: libc, proto/util.h and tests/sandbox.o (shared with the harness).
-$(BENCH): $(B)/tests/bench.o $(SANDBOX_OBJ)
+# No Criterion and no harness: tests/bench-*.c, tests/sandbox.o (shared with the harness) and
+# proto (rtnetlink). QUICK=1: a subset for every day; BENCH_* choose N, runs, experiments.
+DEPS_BENCH := bubblewrap systemd-container
+BENCH_OBJ := $(patsubst %.c,$(B)/%.o,$(filter-out tests/bench-conf.c tests/bench-spawn.c,\
+	$(wildcard tests/bench-*.c)))
+$(BENCH): $(BENCH_OBJ) $(SANDBOX_OBJ) $(LIBPROTO)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lm
 
 bench: deps
-	@$(MAKE) --no-print-directory $(NETD) $(BENCH)
-	@NETD=$(abspath $(NETD)) $(BENCH)
+	@tests/install-deps $(DEPS_BENCH)
+	@$(MAKE) --no-print-directory $(NETD) $(SPAWN) $(BENCH) $(BENCH_SPAWN)
+	@NETD=$(abspath $(NETD)) QUICK=$(QUICK) $(BENCH)
+	@NETD=$(abspath $(NETD)) SPAWN=$(abspath $(SPAWN)) \
+		$(BENCH_SPAWN) $(or $(BENCH_SPAWN_RUNS),$(if $(filter 1,$(QUICK)),10,50))
 
 # Config parse + check on generated configs of 1,000 and 10,000 containers: no root, no netd.
 # It runs first in `make bench`.
