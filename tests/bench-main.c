@@ -8,8 +8,8 @@
  * sandboxes of their own. Progress goes to stderr, the tables to stdout at the end.
  *
  * Exits non-zero only when something did not work (a daemon never reached configured, a
- * reload wrote where it must not, a command failed), never for being slow: the targets of
- * the benchmark sets itself are printed as met or missed.
+ * reload wrote where it must not, a command failed), never for being slow: the targets
+ * it sets itself are printed as met or missed.
  */
 #include <fcntl.h>
 #include <math.h>
