@@ -29,19 +29,15 @@ enum { LAT_STEP_MS = 10000 };
  * container: after some bursts the kernel announces operstate changes for minutes, and the
  * repetitions then run while it does).
  */
-static void quiet_first(const struct run_arg *a)
+static bool quiet_first(const struct run_arg *a)
 {
 	struct monitor m;
 	bool quiet;
-	int bound = 2000 + a->n;
 
 	monitor_start(&m);
-	(void)monitor_wait_quiet(&m, LAT_QUIET_MS, bound, &quiet);
+	(void)monitor_wait_quiet(&m, LAT_QUIET_MS, 2000 + a->n, &quiet);
 	monitor_stop(&m);
-	if (!quiet)
-		note("latency N=%d %s %s: the kernel did not go quiet for %d ms within %.1f s; "
-		     "measuring anyway",
-		     a->n, variant_name[a->v], method_name[a->m], LAT_QUIET_MS, bound / 1000.0);
+	return quiet;
 }
 
 void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w)
@@ -60,7 +56,7 @@ void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w)
 	}
 	/* the idle window, when there was one, waited for the kernel already */
 	if (!res->idle_done)
-		quiet_first(a);
+		res->lat_loud = !quiet_first(a);
 	for (int r = 0; r < reps; r++) {
 		int j = r % LAT_K, i = a->n + j;
 		unsigned long long tc = now_usec(), t0, t1;
@@ -161,9 +157,17 @@ void latency_report(const struct cell_runs *c, bool header)
 		if (!c->have[m] || c->res[m][0].n_lat == 0)
 			continue;
 		l[m] = lat_of(c, (enum method)m);
-		printf("  %6s  %-28s %7d %s %s %s   %s  %s %s\n", "", lat_label[m], l[m].n,
+		int loud = 0;
+
+		for (int r = 0; r < opt.runs; r++)
+			loud += c->res[m][r].lat_loud;
+		printf("  %6s  %-28s %7d %s %s %s   %s  %s %s", "", lat_label[m], l[m].n,
 		       fmt_t(l[m].p50, 10), fmt_t(l[m].p99, 10), fmt_t(l[m].max, 10),
 		       fmt_mmm(&l[m].run_p50), fmt_t(l[m].call_p50, 10), fmt_t(l[m].call_p99, 10));
+		if (loud)
+			printf("  (%d of %d runs: the kernel still spoke when they began)", loud,
+			       opt.runs);
+		printf("\n");
 	}
 	if (!c->have[M_NETD] || c->res[M_NETD][0].n_lat == 0)
 		return;

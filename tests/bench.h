@@ -309,6 +309,7 @@ struct run_res {
 	int n_lat;
 	double lat[MAX_LAT_REPS];      /* from the creation call's ACK */
 	double lat_call[MAX_LAT_REPS]; /* from before the creation call */
+	bool lat_loud;		       /* no silence of LAT_QUIET_MS before the repetitions */
 	/* reload (netd) */
 	bool reload_done;
 	double reload_s[RELOAD_ROUNDS];
