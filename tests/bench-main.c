@@ -395,8 +395,9 @@ static void targets(void)
 	const struct cell_runs *h10k = find_cell(V_HOST, 10000);
 	double netd = med_of(h1k, M_NETD, f_burst);
 
-	printf("\n== Targets (medians of this run; met or MISSED, never a failure; those not measured "
-	       "in this run left out)\n");
+	printf(
+	    "\n== Targets (medians of this run; met or MISSED, never a failure; those not measured "
+	    "in this run left out)\n");
 	target("burst host N=1000: netd / (create + floor)", netd / med_of(h1k, M_FLOOR, f_burst),
 	       "x", true, 1.0);
 	target("burst host N=1000: networkd / netd", med_of(h1k, M_NETWORKD, f_burst) / netd, "x",
