@@ -29,6 +29,16 @@
 #define NOTIFY_PATH TEST_DIR "/notify"
 #define STATE_DIR "/run/netd"
 
+/* Container x, host-address mode, v4 + v6 (q_ct("x", "10.0.0.1", "10.0.0.2", "fd00::1",
+ * "fd00::2") holds once it is configured). */
+#define CT_X                          \
+	"[Container x]\n"             \
+	"PrivateNetwork=yes\n"        \
+	"HostAddress=10.0.0.1\n"      \
+	"LocalAddress=10.0.0.2\n"     \
+	"HostAddress6=fd00::1\n"      \
+	"LocalAddress6=fd00::2\n"
+
 /* Default bound for waits, in milliseconds. */
 #define WAIT_MS 20000
 

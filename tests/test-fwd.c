@@ -24,13 +24,6 @@
 #include "harness.h"
 #include "traffic.h"
 
-#define CT_X                          \
-	"[Container x]\n"             \
-	"PrivateNetwork=yes\n"        \
-	"HostAddress=10.0.0.1\n"      \
-	"LocalAddress=10.0.0.2\n"     \
-	"HostAddress6=fd00::1\n"      \
-	"LocalAddress6=fd00::2\n"
 #define CT_Y                          \
 	"[Container y]\n"             \
 	"PrivateNetwork=yes\n"        \

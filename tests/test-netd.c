@@ -20,13 +20,6 @@
 
 TestSuite(netd, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 60);
 
-#define CT_X                          \
-	"[Container x]\n"             \
-	"PrivateNetwork=yes\n"        \
-	"HostAddress=10.0.0.1\n"      \
-	"LocalAddress=10.0.0.2\n"     \
-	"HostAddress6=fd00::1\n"      \
-	"LocalAddress6=fd00::2\n"
 
 #define CT_Y                          \
 	"[Container y]\n"             \
