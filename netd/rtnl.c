@@ -509,10 +509,17 @@ int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
 	s->h = h;
 	s->userdata = userdata;
 	r = open_in(s, netns_fd, home_fd, rcvbuf);
+	/*
+	 * Edge-triggered: sd-event dispatches one source per iteration and asks epoll again in
+	 * between, so with a thousand namespaces busy at once every level-triggered socket not yet
+	 * read would be returned again each time (quadratic). Both handlers read until EAGAIN.
+	 */
 	if (r >= 0)
-		r = sd_event_add_io(event, &s->ev_src, nl_fd(s->ev), EPOLLIN, on_event_io, s);
+		r = sd_event_add_io(event, &s->ev_src, nl_fd(s->ev), EPOLLIN | EPOLLET, on_event_io,
+				    s);
 	if (r >= 0)
-		r = sd_event_add_io(event, &s->req_src, nl_fd(s->req), EPOLLIN, on_req_io, s);
+		r = sd_event_add_io(event, &s->req_src, nl_fd(s->req), EPOLLIN | EPOLLET, on_req_io,
+				    s);
 	/* Subscribed before dumping: a change during the dump is seen either way. */
 	if (r >= 0)
 		r = dump_kept(s);
