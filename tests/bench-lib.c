@@ -37,6 +37,7 @@ const char *const variant_name[_V_MAX] = {
     [V_HOST] = "host side only",
     [V_BOTH] = "both sides (namespaces)",
 };
+const char *const variant_key[_V_MAX] = {[V_HOST] = "host", [V_BOTH] = "both"};
 const char *const method_name[_M_MAX] = {
     [M_FLOOR] = "floor",
     [M_SEED] = "seed",

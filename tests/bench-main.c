@@ -232,6 +232,19 @@ static unsigned only_env(void)
 	return bits ? bits : EXP_BURST | EXP_LATENCY | EXP_RELOAD | EXP_FWD | EXP_IDLE;
 }
 
+/* BENCH_SIDES: host, both, or both of them (the default): bits of enum variant. */
+static unsigned sides_env(void)
+{
+	const char *v = getenv("BENCH_SIDES");
+
+	if (!v || !v[0])
+		return (1u << _V_MAX) - 1;
+	for (int i = 0; i < _V_MAX; i++)
+		if (strcmp(v, variant_key[i]) == 0)
+			return 1u << i;
+	die("BENCH_SIDES=%s: expected host or both", v);
+}
+
 static void run_cell(struct cell_runs *c, unsigned what)
 {
 	bool baselines = what & (EXP_BURST | EXP_LATENCY);
@@ -439,6 +452,7 @@ int main(void)
 	bool quick = getenv("QUICK") && strcmp(getenv("QUICK"), "1") == 0;
 	struct list ns, idle_n, fwd;
 	int ns_max;
+	unsigned sides;
 	unsigned long long t0 = now_usec();
 	int bad = 0;
 
@@ -454,6 +468,7 @@ int main(void)
 	exps = only_env();
 	ns = list_env("BENCH_N", quick ? "100" : "1,10,100,1000,5000", MAX_N);
 	ns_max = int_env("BENCH_NS_MAX", quick ? 100 : 1000, 0, MAX_N);
+	sides = sides_env();
 	idle_n = list_env("BENCH_IDLE_N", quick ? "100" : "1000,10000", MAX_N);
 	fwd = list_env("BENCH_FWD", quick ? "1000" : "1000,10000", 50000);
 	opt.runs = int_env("BENCH_RUNS", quick ? 3 : 5, 1, MAX_RUNS);
@@ -479,7 +494,7 @@ int main(void)
 			unsigned what = exps & (EXP_BURST | EXP_LATENCY | EXP_RELOAD);
 			struct cell_runs *c;
 
-			if (v == V_BOTH && ns.v[i] > ns_max)
+			if ((v == V_BOTH && ns.v[i] > ns_max) || !(sides & (1u << v)))
 				continue;
 			if ((exps & EXP_IDLE) && in_list(&idle_n, ns.v[i]))
 				what |= EXP_IDLE;

@@ -67,6 +67,7 @@ enum method {
 };
 
 extern const char *const variant_name[_V_MAX];
+extern const char *const variant_key[_V_MAX]; /* BENCH_SIDES= */
 extern const char *const method_name[_M_MAX];
 
 /* ---- options (bench-main.c fills them from the environment) ------------------------------- */
