@@ -284,7 +284,7 @@ static void start(struct parent *p)
 
 int main(int argc, char **argv)
 {
-	struct parent p = {.pidfd = -1};
+	struct parent p = {.pidfd = -1, .state_watch = -1};
 	int status;
 
 	parse_args(argc, argv);
@@ -294,6 +294,7 @@ int main(int argc, char **argv)
 		die("container %s not started", cfg.name);
 	status = parent_supervise(&p);
 	cleanup();
+	safe_close(p.state_watch);
 	safe_close(p.report);
 	safe_close(p.notify);
 	safe_close(p.sigfd);

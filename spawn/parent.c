@@ -47,6 +47,7 @@ static uint64_t now_usec(void)
 
 struct netd_wait {
 	int ino; /* owned: inotify on the state directory, -1 when not waiting */
+	int wd;	 /* the watch on it, -1 when none */
 	bool configured;
 	struct timespec since; /* a state file older than this is from an earlier start */
 };
@@ -200,7 +201,7 @@ static int netd_wait_init(const struct spawn_cfg *cfg, struct netd_wait *w)
 {
 	int r;
 
-	w->ino = -1;
+	w->ino = w->wd = -1;
 	w->configured = !cfg->wait_netd;
 	if (!cfg->wait_netd)
 		return 0;
@@ -209,7 +210,8 @@ static int netd_wait_init(const struct spawn_cfg *cfg, struct netd_wait *w)
 	w->ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w->ino < 0)
 		return -errno;
-	if (inotify_add_watch(w->ino, cfg->state_dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+	w->wd = inotify_add_watch(w->ino, cfg->state_dir, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE);
+	if (w->wd < 0)
 		return -errno;
 	/* The watch exists before the first look: no change falls between them. */
 	r = check_state(cfg, w);
@@ -219,9 +221,23 @@ static int netd_wait_init(const struct spawn_cfg *cfg, struct netd_wait *w)
 	return 0;
 }
 
+/*
+ * Closing an inotify instance that has, or just had, a watch waits for the kernel's fsnotify
+ * mark reaper and its SRCU grace period: 8 to 16 ms here, most of a start. Removing the watch
+ * takes microseconds and leaves the reaper to run in the background; the instance itself is
+ * closed when the container has ended, by when closing it no longer waits.
+ */
+static int netd_wait_stop(struct netd_wait *w)
+{
+	if (w->wd >= 0)
+		(void)inotify_rm_watch(w->ino, w->wd);
+	w->wd = -1;
+	return TAKE_FD(w->ino);
+}
+
 int parent_start(struct parent *p)
 {
-	struct netd_wait w = {.ino = -1};
+	struct netd_wait w = {.ino = -1, .wd = -1};
 	uint64_t deadline = now_usec() + p->cfg->ct->timeout_start_usec;
 	int r;
 
@@ -232,7 +248,7 @@ int parent_start(struct parent *p)
 			p->cfg->name, strerror(-r));
 	if (r == 0)
 		r = start_loop(p, &w, deadline);
-	safe_close(w.ino);
+	p->state_watch = netd_wait_stop(&w);
 	if (r == 0 && write(p->go, "G", 1) != 1)
 		r = -errno;
 	p->go = safe_close(p->go);

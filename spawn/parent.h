@@ -21,13 +21,17 @@ struct parent {
 	int go;	    /* owned: write end of the go pipe */
 	int notify; /* owned: the container's notify socket, or -1 */
 	int sigfd;  /* owned: signalfd for SIGTERM, SIGINT, SIGHUP */
+	/* owned: the inotify instance of the wait for netd, its watch removed, or -1; closed
+	 * after supervision, not at the exec (parent_start()) */
+	int state_watch;
 	/* CLOCK_REALTIME_COARSE before the links were created: an older state file is stale. */
 	struct timespec links_since;
 };
 
 /*
  * Run the start: child set up, network configured (when cfg->wait_netd), exec. On failure
- * prints why and returns a negative errno (the child is killed and reaped).
+ * prints why and returns a negative errno (the child is killed and reaped). Sets
+ * p->state_watch either way.
  */
 int parent_start(struct parent *p);
 
