@@ -12,6 +12,7 @@
 #include "hosts.h"
 #include "log.h"
 #include "queue.h"
+#include "sysctl.h"
 
 /* ---- events: handlers called by the rtnl sessions (no I/O here) ------------------------ */
 
@@ -327,14 +328,12 @@ static void open_view(struct engine *e, struct container *ct, const struct nl_li
 	fd = nsattach_open(e->host->rtnl, ct->conf->name, hl->link_netnsid, &id);
 	r = fd;
 	if (fd >= 0) {
-		r = nsview_new(e->event, ct->conf->name, fd, e->home_fd, e->rcvbuf,
+		r = nsview_new(e->event, ct->conf->name, fd, &id, e->host, e->home_fd, e->rcvbuf,
 			       &engine_rtnl_handlers, e, &e->dirty, &ct->ns);
 		safe_close(fd);
 	}
-	if (r >= 0) {
-		ct->ns->id = id;
+	if (r >= 0)
 		ct->ns->ct = ct;
-	}
 	log_attach_result(ct, hl->name, r);
 }
 
@@ -427,7 +426,9 @@ static void enable_localnet(struct engine *e, struct container *ct)
 
 	if (ct->localnet || !ifname || !ct->conf->n_forwards || !ct->conf->veth.local_addr4.family)
 		return;
-	r = nft_localnet_enable(ifname);
+	r = nsview_host_sysctl_dir(e->host);
+	if (r >= 0)
+		r = sysctl_localnet_enable(r, ifname);
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r, "%s: cannot set route_localnet on %s, 127.0.0.1 will not reach "
 				  "its forwards", ct->conf->name, ifname);
@@ -506,18 +507,22 @@ static void forwards_failed(struct engine *e, char *error)
 	}
 }
 
-static void forwarding_enable(const struct forward_set *s)
+static void forwarding_enable(struct engine *e, const struct forward_set *s)
 {
-	int r = nft_forwarding_enable(forward_set_needs_ipv4(s), forward_set_needs_ipv6(s));
+	int r = nsview_host_sysctl_dir(e->host);
+
+	if (r >= 0)
+		r = sysctl_forwarding_enable(r, forward_set_needs_ipv4(s),
+					     forward_set_needs_ipv6(s));
 
 	if (r < 0)
 		log_warning_errno(r, "Failed to enable IP forwarding, forwards will not reach the "
 				  "containers");
 	if (r > 0)
 		log_notice("Enabled %s%s%s forwarding for the port forwards and masquerade",
-			   r & NFT_FORWARDING_IPV4 ? "IPv4" : "",
-			   r == (NFT_FORWARDING_IPV4 | NFT_FORWARDING_IPV6) ? " and " : "",
-			   r & NFT_FORWARDING_IPV6 ? "IPv6" : "");
+			   r & SYSCTL_FORWARDING_IPV4 ? "IPv4" : "",
+			   r == (SYSCTL_FORWARDING_IPV4 | SYSCTL_FORWARDING_IPV6) ? " and " : "",
+			   r & SYSCTL_FORWARDING_IPV6 ? "IPv6" : "");
 }
 
 /* One batch makes the table carry the forwards of exactly the active containers. */
@@ -544,7 +549,7 @@ static void sync_forwards(struct engine *e)
 			log_info("Port forwards: %d element changes", r);
 		if (e->forward_error)
 			forwards_failed(e, NULL);
-		forwarding_enable(s);
+		forwarding_enable(e, s);
 	}
 	forward_set_free(s);
 }
@@ -727,8 +732,8 @@ int engine_start(struct engine *e)
 {
 	int r;
 
-	r = nsview_new(e->event, NULL, -1, e->home_fd, e->rcvbuf, &engine_rtnl_handlers, e,
-		       &e->dirty, &e->host);
+	r = nsview_new(e->event, NULL, -1, NULL, NULL, e->home_fd, e->rcvbuf, &engine_rtnl_handlers,
+		       e, &e->dirty, &e->host);
 	if (r < 0)
 		return r;
 	e->claims.host = e->host;

@@ -114,8 +114,9 @@ static int load(const char *path, struct conf **ret)
 }
 
 /*
- * Three netlink sockets per running container: the soft limit of 1024 descriptors would cap
- * netd at a few hundred containers. The hard limit is what the admin (or systemd) allows.
+ * Two netlink sockets per running container (three without CAP_NET_BROADCAST): the soft limit
+ * of 1024 descriptors would cap netd at a few hundred containers. The hard limit is what the
+ * admin (or systemd) allows.
  */
 static void raise_fd_limit(void)
 {

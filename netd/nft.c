@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The nftables executor's I/O: the NETLINK_NETFILTER socket, batches sent and every ACK
- * checked, adoption of the table a previous netd left (read, compare, diff), and the sysctls
- * forwarding needs.
+ * checked, adoption of the table a previous netd left (read, compare, diff).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -651,59 +650,4 @@ int nft_delete_table(struct nft *n, struct nl_err *reterr)
 	nftbatch_done(&b);
 	n->known = false;
 	return r;
-}
-
-/* ---- sysctls ---- */
-
-/* Set a /proc/sys file to "1". Returns 1 when it was something else, 0 when already 1. */
-static int sysctl_enable(const char *path)
-{
-	_cleanup_close_ int fd = -1;
-	char cur[8] = "";
-	ssize_t n;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, cur, sizeof(cur) - 1);
-	if (n < 0)
-		return -errno;
-	if (n > 0 && cur[0] == '1' && (cur[1] == '\n' || cur[1] == '\0'))
-		return 0;
-	if (pwrite(fd, "1\n", 2, 0) != 2)
-		return -errno;
-	return 1;
-}
-
-int nft_forwarding_enable(bool ipv4, bool ipv6)
-{
-	int r, changed = 0;
-
-	if (ipv4) {
-		r = sysctl_enable("/proc/sys/net/ipv4/ip_forward");
-		if (r < 0)
-			return r;
-		if (r)
-			changed |= NFT_FORWARDING_IPV4;
-	}
-	if (ipv6) {
-		r = sysctl_enable("/proc/sys/net/ipv6/conf/all/forwarding");
-		if (r < 0)
-			return r;
-		if (r)
-			changed |= NFT_FORWARDING_IPV6;
-	}
-	return changed;
-}
-
-int nft_localnet_enable(const char *ifname)
-{
-	char path[128];
-
-	/* The name becomes a path component: no '/', no "." or "..". */
-	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || strchr(ifname, '/') ||
-	    strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
-		return -EINVAL;
-	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", ifname);
-	return sysctl_enable(path);
 }

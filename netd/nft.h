@@ -59,23 +59,3 @@ void nft_invalidate(struct nft *n);
 
 /* Delete netd's table (tests, uninstall). Returns 0 (also when there was none) or -errno. */
 int nft_delete_table(struct nft *n, struct nl_err *reterr) _must_check_;
-
-/* Bits of nft_forwarding_enable()'s result. */
-#define NFT_FORWARDING_IPV4 1
-#define NFT_FORWARDING_IPV6 2
-
-/*
- * Turn on net.ipv4.ip_forward (ipv4) and net.ipv6.conf.all.forwarding (ipv6) in the caller's
- * network namespace; never turns them off. Returns a mask of NFT_FORWARDING_* that were off
- * and are now on (0: nothing changed), or -errno.
- */
-int nft_forwarding_enable(bool ipv4, bool ipv6) _must_check_;
-
-/*
- * net.ipv4.conf.IFNAME.route_localnet=1 on a container's host-side link, so a forward reached
- * through 127.0.0.1 can be routed to the container and its answers back (the table drops any
- * packet with a 127.0.0.0/8 source or destination that arrives on another link than lo, which
- * route_localnet alone would let in). Returns 1 when it was off, 0 when already on, -ENOENT
- * when the link is gone, -EINVAL for a bad name, or -errno.
- */
-int nft_localnet_enable(const char *ifname) _must_check_;

@@ -49,13 +49,11 @@ static bool brings_up(const struct op_list *ops, const struct cache_link *cl)
 static void skip_dad(const struct queue_ctx *q, struct link *l, const struct cache_link *cl)
 {
 	const struct conf_veth *v = l->claim ? l->claim->veth : NULL;
-	char path[128];
 	int r;
 
 	if (!v || (!v->host_addr6.family && !v->local_addr6.family))
 		return;
-	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", cl->link.name);
-	r = nsview_sysctl_write(l->ns, q->home_fd, path, "0");
+	r = nsview_dad_disable(l->ns, q->home_fd, cl->link.name);
 	if (r < 0)
 		(void)link_log(l, LOG_WARNING, r, 0, "cannot turn off DAD of its link-local address, "
 			       "ignoring");

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* One rtnetlink session: sockets, the cache from events and dumps, requests and their ACKs. */
+#include <assert.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 
+#include "keyed.h"
 #include "log.h"
 #include "rtnl.h"
 
@@ -18,13 +20,18 @@ static const unsigned event_groups[] = {
 #define RECVBUF_SIZE (1 << 16)
 
 struct rtnl {
-	struct nl_sock *ev;   /* owned */
+	struct nl_sock *ev;   /* owned; NULL when the carrier's socket brings our events */
 	struct nl_sock *req;  /* owned */
 	struct nl_sock *dump; /* owned */
 	sd_event_source *ev_src, *req_src; /* owned */
+	struct rtnl *carrier;  /* borrowed: the session whose event socket brings ours, or NULL */
+	int nsid;              /* carried: the id the carrier's namespace gives ours */
+	struct rtnl **carried; /* owned array of borrowed sessions it brings events for, by nsid */
+	size_t n_carried;
 	struct cache cache;
 	struct cache *cur; /* borrowed: &cache, or the cache a dump is filling */
 	bool resync;       /* the event socket overflowed: re-dump before trusting the cache */
+	bool listens_all;  /* its event socket also brings other namespaces' (carried ones) */
 	const struct rtnl_handlers *h; /* borrowed: static tables */
 	void *userdata;                /* borrowed: the owner's */
 	struct request_queue q;
@@ -221,6 +228,29 @@ static int dispatch(const char *buf, ssize_t n, struct rtnl *s)
 	return 0;
 }
 
+/* Events were lost on s's socket: every session it brings events for re-dumps. */
+static void events_lost(struct rtnl *s)
+{
+	need_resync(s);
+	for (size_t i = 0; i < s->n_carried; i++)
+		need_resync(s->carried[i]);
+}
+
+/* A datagram about namespace nsid, for the sessions observing it (usually one). */
+static void carry(struct rtnl *s, int nsid, const char *buf, ssize_t n)
+{
+	size_t i =
+	    keyed_pos((void *const *)s->carried, s->n_carried, offsetof(struct rtnl, nsid), nsid);
+
+	for (; i < s->n_carried && s->carried[i]->nsid == nsid; i++) {
+		struct rtnl *c = s->carried[i];
+
+		if (!c->resync && dispatch(buf, n, c) < 0)
+			need_resync(c);
+	}
+}
+
+/* Read what is queued on s's own event socket (s is no carried session). */
 static int read_events(struct rtnl *s)
 {
 	_cleanup_free_ char *buf = malloc(RECVBUF_SIZE);
@@ -229,23 +259,47 @@ static int read_events(struct rtnl *s)
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n = nl_recv(s->ev, buf, RECVBUF_SIZE);
+		int nsid = -1;
+		ssize_t n = nl_recv_nsid(s->ev, buf, RECVBUF_SIZE, &nsid);
 
 		if (n == -EAGAIN)
 			return 0;
 		if (n == -ENOBUFS) {
 			/* Events were lost: whatever we read now is only a tail; re-dump. */
-			need_resync(s);
+			events_lost(s);
 			continue;
 		}
 		if (n < 0)
 			return (int)n;
+		if (nsid >= 0) {
+			carry(s, nsid, buf, n);
+			continue;
+		}
 		if (s->resync)
 			continue; /* the re-dump supersedes these */
 		r = dispatch(buf, n, s);
 		if (r < 0)
 			return r;
 	}
+}
+
+/* The session whose socket brings s's events. */
+static struct rtnl *events_of(struct rtnl *s)
+{
+	return s->carrier ? s->carrier : s;
+}
+
+/* Read the queued events of s; if that fails the caches cannot be trusted: re-dump. */
+static int read_events_or_resync(struct rtnl *s)
+{
+	struct rtnl *ev = events_of(s);
+	int r = read_events(ev);
+
+	if (r < 0) {
+		log_warning_errno(r, "netlink: failed to read events, re-reading the kernel state");
+		events_lost(ev);
+	}
+	return r;
 }
 
 static int dump_one(struct rtnl *s, struct cache *c, uint16_t type)
@@ -294,7 +348,7 @@ static int dump_kept(struct rtnl *s)
 
 int rtnl_resync(struct rtnl *s)
 {
-	int r = read_events(s);
+	int r = s->carrier ? 0 : read_events_or_resync(s);
 
 	return r < 0 ? r : dump_kept(s);
 }
@@ -434,20 +488,9 @@ static int read_acks(struct rtnl *s)
 	}
 }
 
-/* Read the queued events; if that fails the cache cannot be trusted: re-dump. */
-static void read_events_or_resync(struct rtnl *s)
-{
-	int r = read_events(s);
-
-	if (r < 0) {
-		log_warning_errno(r, "netlink: failed to read events, re-reading the kernel state");
-		need_resync(s);
-	}
-}
-
 static int on_event_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
-	read_events_or_resync(userdata);
+	(void)read_events_or_resync(userdata);
 	return 0;
 }
 
@@ -458,9 +501,12 @@ static int on_req_io(sd_event_source *src, int fd, uint32_t revents, void *userd
 
 	/*
 	 * The kernel queues its notifications before the ACK of the request that caused them:
-	 * reading events first means the cache already holds what an ACK confirms.
+	 * reading events first means the cache already holds what an ACK confirms. A carried
+	 * session's events are on its carrier's socket, whose source goes first (see
+	 * add_sources()): reading it from here would run the carrier's handlers, which may free s.
 	 */
-	read_events_or_resync(s);
+	if (!s->carrier)
+		(void)read_events_or_resync(s);
 	r = read_acks(s);
 	if (r < 0)
 		log_warning_errno(r, "netlink: failed to read replies, re-reading the kernel state");
@@ -469,9 +515,10 @@ static int on_req_io(sd_event_source *src, int fd, uint32_t revents, void *userd
 
 static int open_sockets(struct rtnl *s, int rcvbuf)
 {
-	int r;
+	int r = 0;
 
-	r = nl_open(event_groups, ARRAY_SIZE(event_groups), rcvbuf, true, &s->ev);
+	if (!s->carrier)
+		r = nl_open(event_groups, ARRAY_SIZE(event_groups), rcvbuf, true, &s->ev);
 	if (r < 0)
 		return r;
 	/* Room for the ACKs of a full pipeline, with extack text. */
@@ -496,8 +543,69 @@ static int open_in(struct rtnl *s, int netns_fd, int home_fd, int rcvbuf)
 	return r;
 }
 
-int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
-	     const struct rtnl_handlers *h, void *userdata, struct rtnl **ret)
+static int add_carried(struct rtnl *carrier, struct rtnl *s)
+{
+	size_t pos = keyed_pos((void *const *)carrier->carried, carrier->n_carried,
+			       offsetof(struct rtnl, nsid), s->nsid);
+
+	return keyed_insert((void ***)&carrier->carried, &carrier->n_carried, pos, s);
+}
+
+static void remove_carried(struct rtnl *carrier, const struct rtnl *s)
+{
+	size_t i = keyed_pos((void *const *)carrier->carried, carrier->n_carried,
+			     offsetof(struct rtnl, nsid), s->nsid);
+
+	for (; i < carrier->n_carried; i++)
+		if (carrier->carried[i] == s) {
+			(void)keyed_remove_at((void **)carrier->carried, &carrier->n_carried, i);
+			return;
+		}
+}
+
+/*
+ * Edge-triggered: sd-event dispatches one source per iteration and asks epoll again in
+ * between, so with a thousand namespaces busy at once every level-triggered socket not yet
+ * read would be returned again each time (quadratic). Both handlers read until EAGAIN.
+ *
+ * Events go before ACKs: the kernel has queued a request's notifications by the time its ACK
+ * is readable, so when both are, the event source of higher priority is dispatched first.
+ */
+static int add_sources(struct rtnl *s, sd_event *event)
+{
+	int r = 0;
+
+	if (s->ev)
+		r = sd_event_add_io(event, &s->ev_src, nl_fd(s->ev), EPOLLIN | EPOLLET,
+				    on_event_io, s);
+	if (r >= 0 && s->ev)
+		r = sd_event_source_set_priority(s->ev_src, SD_EVENT_PRIORITY_NORMAL - 1);
+	if (r >= 0)
+		r = sd_event_add_io(event, &s->req_src, nl_fd(s->req), EPOLLIN | EPOLLET,
+				    on_req_io, s);
+	return r;
+}
+
+/*
+ * Our own namespace's session also hears every namespace it has an id for, so that the
+ * kernel, which offers each rtnetlink notification to every subscribed socket of every
+ * namespace in turn, has one socket to offer it to rather than one per container. Without
+ * CAP_NET_BROADCAST each session keeps a socket of its own.
+ */
+static void listen_all(struct rtnl *s)
+{
+	int r = nl_listen_all_nsid(s->ev);
+
+	if (r < 0)
+		(void)log_internal(LOG_NOTICE, r, "netlink: cannot hear every namespace on one "
+				   "socket (CAP_NET_BROADCAST?), opening one in each");
+	else
+		s->listens_all = true;
+}
+
+static int session_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
+		       struct rtnl *carrier, int nsid, const struct rtnl_handlers *h,
+		       void *userdata, struct rtnl **ret)
 {
 	struct rtnl *s;
 	int r;
@@ -508,18 +616,15 @@ int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
 	s->cur = &s->cache;
 	s->h = h;
 	s->userdata = userdata;
+	s->carrier = carrier;
+	s->nsid = nsid;
 	r = open_in(s, netns_fd, home_fd, rcvbuf);
-	/*
-	 * Edge-triggered: sd-event dispatches one source per iteration and asks epoll again in
-	 * between, so with a thousand namespaces busy at once every level-triggered socket not yet
-	 * read would be returned again each time (quadratic). Both handlers read until EAGAIN.
-	 */
+	if (r >= 0 && netns_fd < 0)
+		listen_all(s);
 	if (r >= 0)
-		r = sd_event_add_io(event, &s->ev_src, nl_fd(s->ev), EPOLLIN | EPOLLET, on_event_io,
-				    s);
-	if (r >= 0)
-		r = sd_event_add_io(event, &s->req_src, nl_fd(s->req), EPOLLIN | EPOLLET, on_req_io,
-				    s);
+		r = add_sources(s, event);
+	if (r >= 0 && carrier)
+		r = add_carried(carrier, s);
 	/* Subscribed before dumping: a change during the dump is seen either way. */
 	if (r >= 0)
 		r = dump_kept(s);
@@ -531,10 +636,30 @@ int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
 	return 0;
 }
 
+int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
+	     const struct rtnl_handlers *h, void *userdata, struct rtnl **ret)
+{
+	return session_new(event, netns_fd, home_fd, rcvbuf, NULL, -1, h, userdata, ret);
+}
+
+int rtnl_new_carried(sd_event *event, struct rtnl *carrier, int nsid, int netns_fd,
+		     int home_fd, int rcvbuf, const struct rtnl_handlers *h, void *userdata,
+		     struct rtnl **ret)
+{
+	if (!carrier->listens_all || nsid < 0)
+		carrier = NULL;
+	return session_new(event, netns_fd, home_fd, rcvbuf, carrier, nsid, h, userdata, ret);
+}
+
 struct rtnl *rtnl_free(struct rtnl *s)
 {
 	if (!s)
 		return NULL;
+	/* Carried sessions go before their carrier (the host's view outlives the others). */
+	assert(s->n_carried == 0);
+	free(s->carried);
+	if (s->carrier)
+		remove_carried(s->carrier, s);
 	sd_event_source_disable_unref(s->ev_src);
 	sd_event_source_disable_unref(s->req_src);
 	nl_close(s->ev);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One rtnetlink session in one network namespace: an event socket (multicast, kernel
- * changes), a request socket (pipelined writes and their ACKs), a dump socket (blocking, for
- * full reads), the observed cache they feed, and the requests in flight. It knows nothing of
- * containers or claims: what it sees goes up through the handler table given at creation.
+ * changes; or the host session's, which hears every namespace), a request socket (pipelined writes
+ * and their ACKs), a dump socket (blocking, for full reads), the observed cache they feed, and the
+ * requests in flight. It knows nothing of containers or claims: what it sees goes up through the
+ * handler table given at creation.
  */
 #pragma once
 
@@ -39,10 +40,20 @@ struct rtnl_handlers {
 /*
  * Open the sockets inside the namespace open at netns_fd (-1: the caller's own; home_fd is
  * the namespace to return to), register them with event and dump the namespace into the
- * cache. No handler is called for what the dump finds. Returns 0 or -errno.
+ * cache. No handler is called for what the dump finds. Returns 0 or -errno. A session of the
+ * caller's own namespace also hears the others it has ids for, for rtnl_new_carried().
  */
-int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf,
-	     const struct rtnl_handlers *h, void *userdata, struct rtnl **ret) _must_check_;
+int rtnl_new(sd_event *event, int netns_fd, int home_fd, int rcvbuf, const struct rtnl_handlers *h,
+	     void *userdata, struct rtnl **ret) _must_check_;
+/*
+ * A session for the namespace open at netns_fd whose events come through carrier's event socket,
+ * which hears every namespace its own gives an id to: nsid is the one it gives this namespace.
+ * Where carrier cannot hear other namespaces (no CAP_NET_BROADCAST), or nsid is -1, the session
+ * opens an event socket of its own. carrier must outlive it. Otherwise as rtnl_new().
+ */
+int rtnl_new_carried(sd_event *event, struct rtnl *carrier, int nsid, int netns_fd, int home_fd,
+		     int rcvbuf, const struct rtnl_handlers *h, void *userdata,
+		     struct rtnl **ret) _must_check_;
 /* Accepts NULL; returns NULL. Requests in flight are forgotten without a handler call. */
 struct rtnl *rtnl_free(struct rtnl *s);
 
@@ -53,9 +64,10 @@ struct cache *rtnl_cache(struct rtnl *s);
 bool rtnl_needs_resync(const struct rtnl *s);
 
 /*
- * Read what is queued on the event socket, then re-dump into a fresh cache (retrying torn
- * dumps). Requests in flight are marked seen and overtaken. Returns 0, or -errno with the
- * old cache kept and the resync still needed.
+ * Read what is queued on its own event socket (a carried session's events keep coming through
+ * its carrier's source: those older than the dump only replay history up to now), then re-dump
+ * into a fresh cache (retrying torn dumps). Requests in flight are marked seen and overtaken.
+ * Returns 0, or -errno with the old cache kept and the resync still needed.
  */
 int rtnl_resync(struct rtnl *s) _must_check_;
 

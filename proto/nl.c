@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* rtnetlink socket handling on libmnl: open, send, sender-checked receive, ACKs, dumps. */
-#include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "log.h"
@@ -115,18 +116,38 @@ int nl_send(struct nl_sock *nl, const void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-ssize_t nl_recv(struct nl_sock *nl, void *buf, size_t len)
+/* The namespace id a listen-all socket's datagram came with; -1 when none (our own). */
+static int datagram_nsid(struct msghdr *msg)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c))
+		if (c->cmsg_level == SOL_NETLINK && c->cmsg_type == NETLINK_LISTEN_ALL_NSID &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int nsid;
+
+			memcpy(&nsid, CMSG_DATA(c), sizeof(nsid));
+			return nsid;
+		}
+	return -1;
+}
+
+ssize_t nl_recv_nsid(struct nl_sock *nl, void *buf, size_t len, int *ret_nsid)
 {
 	int fd = mnl_socket_get_fd(nl->mnl);
 
 	for (;;) {
 		struct sockaddr_nl from = {};
 		struct iovec iov = { .iov_base = buf, .iov_len = len };
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} control;
 		struct msghdr msg = {
 			.msg_name = &from,
 			.msg_namelen = sizeof(from),
 			.msg_iov = &iov,
 			.msg_iovlen = 1,
+			.msg_control = ret_nsid ? control.buf : NULL,
+			.msg_controllen = ret_nsid ? sizeof(control.buf) : 0,
 		};
 		ssize_t n = recvmsg(fd, &msg, 0);
 
@@ -142,8 +163,25 @@ ssize_t nl_recv(struct nl_sock *nl, void *buf, size_t len)
 			log_debug("netlink: dropped datagram from port %u", from.nl_pid);
 			continue;
 		}
+		if (ret_nsid)
+			*ret_nsid = datagram_nsid(&msg);
 		return n;
 	}
+}
+
+ssize_t nl_recv(struct nl_sock *nl, void *buf, size_t len)
+{
+	return nl_recv_nsid(nl, buf, len, NULL);
+}
+
+int nl_listen_all_nsid(struct nl_sock *nl)
+{
+	int one = 1;
+
+	if (setsockopt(mnl_socket_get_fd(nl->mnl), SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &one,
+		       sizeof(one)) < 0)
+		return -errno;
+	return 0;
 }
 
 static int extack_attr_cb(const struct nlattr *attr, void *data)

@@ -56,6 +56,18 @@ int nl_send(struct nl_sock *nl, const void *buf, size_t len) _must_check_;
 ssize_t nl_recv(struct nl_sock *nl, void *buf, size_t len) _must_check_;
 
 /*
+ * nl_recv() on a socket listening to all namespaces (nl_listen_all_nsid()): *ret_nsid is the
+ * id our namespace gives the one the datagram is about, or -1 for our own.
+ */
+ssize_t nl_recv_nsid(struct nl_sock *nl, void *buf, size_t len, int *ret_nsid) _must_check_;
+
+/*
+ * Also receive the subscribed groups' notifications from every namespace ours has an id for
+ * (NETLINK_LISTEN_ALL_NSID). Needs CAP_NET_BROADCAST: -EPERM without it. Returns 0 or -errno.
+ */
+int nl_listen_all_nsid(struct nl_sock *nl) _must_check_;
+
+/*
  * Decode an NLMSG_ERROR message. Returns its error code (0 for an ACK, negative errno for a
  * failure) or -EBADMSG when the message is malformed; fills *reterr when non-NULL.
  */

@@ -5,6 +5,10 @@
  * one thing, then waits on events (ip monitor in both namespaces, netd's notify messages) until
  * the full expected state is back.
  */
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+
 #include "harness.h"
 
 TestSuite(heal, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 60);
@@ -184,4 +188,52 @@ Test(heal, bridge_renamed_away)
 	expect_sh(q_addr("b", "eth0", "10.5.0.2/24"));
 	expect_sh(q_route("b", "default", "eth0", "10.5.0.1"));
 	cr_expect(netd_alive(), "netd died");
+}
+
+/* Event sockets in namespace ns: NETLINK_ROUTE sockets subscribed to some group. */
+static int subscribed_sockets_in(const char *ns)
+{
+	_cleanup_free_ char *out =
+	    sh_out("ip netns exec %s awk 'NR > 1 && $2 == 0 && $4 != \"00000000\"' "
+		   "/proc/net/netlink | wc -l",
+		   ns);
+
+	return atoi(out);
+}
+
+/*
+ * netd hears the container's namespace through its own namespace's event socket
+ * (NETLINK_LISTEN_ALL_NSID): no socket of its subscribes inside, and a change made there is
+ * still repaired.
+ */
+Test(heal, container_heard_through_the_host_socket)
+{
+	netd_start(conf_x, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	cr_expect_eq(subscribed_sockets_in("x"), 0, "netd subscribed inside x");
+	watch_ns(NULL);
+	watch_ns("x");
+	wait_cond(WAIT_MS, "%s && %s", q_settled(NULL, "ve-x"), q_settled("x", "eth0"));
+	break_and_heal("ip -n x addr del fd00::2/128 dev eth0");
+	break_and_heal("ip -n x route del 10.0.0.1/32 dev eth0");
+}
+
+/* Without CAP_NET_BROADCAST netd says so and listens inside each namespace instead. */
+Test(heal, container_heard_without_cap_net_broadcast)
+{
+	/* netd is executed by this process: as root it gets the bounding set, less this. */
+	cr_assert(prctl(PR_CAPBSET_DROP, CAP_NET_BROADCAST, 0, 0, 0) == 0, "PR_CAPBSET_DROP: %m");
+	netd_start(conf_x, NULL);
+	ct_add("x", false, true);
+	wait_state(STATE_DIR, "x", "configured", WAIT_MS);
+	cr_expect_eq(subscribed_sockets_in("x"), 1, "netd's event socket inside x");
+	_cleanup_free_ char *log = file_read(NETD_LOG);
+	cr_expect(log && strstr(log, "cannot hear every namespace on one socket"),
+		  "netd did not say it listens in each namespace");
+	watch_ns(NULL);
+	watch_ns("x");
+	wait_cond(WAIT_MS, "%s && %s", q_settled(NULL, "ve-x"), q_settled("x", "eth0"));
+	break_and_heal("ip -n x addr del fd00::2/128 dev eth0");
+	break_and_heal("ip -n x route del 10.0.0.1/32 dev eth0");
 }

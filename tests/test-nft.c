@@ -18,6 +18,7 @@
 #include "harness.h"
 #include "nftbatch.h"
 #include "nft.h"
+#include "sysctl.h"
 #include "traffic.h"
 
 static struct forward_set *plan(const char *text)
@@ -193,6 +194,17 @@ Test(nft, big_batch_is_chunked)
 TestSuite(nft_kernel, .init = sandbox_enter, .fini = sandbox_leave, .timeout = 120);
 
 /* Host = the sandbox; ct, ct2 containers; the outside host of traffic.h on 192.168.7.0/24. */
+/* The test's /proc/sys/net, once per test process (each test has a namespace of its own). */
+static int test_sysctl_dir(void)
+{
+	static int fd = -1;
+
+	if (fd < 0)
+		fd = sysctl_dir_open();
+	cr_assert_geq(fd, 0, "/proc/sys/net: %s", strerror(-fd));
+	return fd;
+}
+
 static void topology(void)
 {
 	sh_ok("ip netns add ct && ip netns add ct2");
@@ -216,7 +228,7 @@ static void topology(void)
 		      ns, ns, ns, l4, ns, l6, ns, h4, ns, h4, ns, h6, ns, h6);
 	}
 	outside_add();
-	cr_assert_geq(nft_forwarding_enable(true, true), 0);
+	cr_assert_geq(sysctl_forwarding_enable(test_sysctl_dir(), true, true), 0);
 }
 
 static void install(struct nft *n, const struct forward_set *s)
@@ -255,8 +267,8 @@ Test(nft_kernel, forwards_carry_real_traffic)
 	u6 = server("ct", true, "::", 53);
 	other = server("ct", false, "0.0.0.0", 8082);
 	install(n, s);
-	cr_expect_eq(nft_localnet_enable("ve-ct"), 1, "route_localnet was off");
-	cr_expect_eq(nft_localnet_enable("ve-ct"), 0, "and is on now");
+	cr_expect_eq(sysctl_localnet_enable(test_sysctl_dir(), "ve-ct"), 1, "route_localnet was off");
+	cr_expect_eq(sysctl_localnet_enable(test_sysctl_dir(), "ve-ct"), 0, "and is on now");
 	for (int i = 0; i < 3; i++)
 		r4[i] = server("ct", false, "0.0.0.0", 7100 + i);
 
