@@ -138,6 +138,33 @@ Test(burst, hundred_containers_with_namespaces)
 }
 
 /*
+ * The host's event socket also carries every container namespace's events: when it overflows,
+ * the containers' views re-read their namespaces as well, and every container still ends up
+ * configured on both sides.
+ */
+Test(burst, namespaces_with_small_rcvbuf)
+{
+	char *conf = generate(ns_conf, M), *batch = generate(ns_link, M);
+
+	file_write(TEST_DIR "/ns.batch", batch);
+	free(batch);
+	netd_start(conf, "--rcvbuf 4096");
+	free(conf);
+	sh_ok("ip -batch %s/ns.batch", TEST_DIR);
+	struct netd_status s = netd_wait_counter("configured", M, 60000);
+	cr_expect(s.unmanaged == 0, "every container side managed: %s", netd_status_str(&s));
+	_cleanup_free_ char *log = file_read(NETD_LOG);
+	cr_expect(log && strstr(log, "host: netlink events were lost"), "no overflow happened");
+	cr_expect(sh_num("grep -cE ' m[0-9]+: netlink events were lost' %s || true", NETD_LOG) > 0,
+		  "no container view re-read its namespace");
+	long bad = sh_num("n=0; for i in $(seq 0 %d); do "
+			  "ip -n m$i -j route show default | jq -e --arg g 10.200.$i.1 "
+			  "'any(.[]; .gateway == $g)' >/dev/null || n=$((n+1)); done; echo $n",
+			  M - 1);
+	cr_expect(bad == 0, "%ld containers without their default route", bad);
+}
+
+/*
  * The operstate of one end as the kernel reports it, upper case as ip prints it: the host's
  * straight from sysfs, a namespace's from ip.
  */
