@@ -31,7 +31,7 @@ enum link_state {
 struct link {
 	struct nsview *ns;       /* borrowed: the namespace view whose table holds the record */
 	int ifindex;
-	char label[80];          /* "CONTAINER: IFNAME" for logs, as of the last claim */
+	/* The log prefix: "CONTAINER: IFNAME" as of the last claim, "ifindex N" before one */
 	char container[65];      /* the container it was last claimed for ("" before) */
 	char ifname[IFNAMSIZ];   /* its name when it was claimed */
 	enum link_state state;
