@@ -23,10 +23,10 @@
 
 #include "util.h"
 
-/* An address with prefix length; family 0 means "not set". */
+/* An address with prefix length; family 0 means "not set". Six a container: kept small. */
 struct conf_addr {
-	int family; /* AF_INET, AF_INET6, or 0 */
 	union in_addr_union addr;
+	uint8_t family;    /* AF_INET, AF_INET6, or 0 */
 	uint8_t prefixlen; /* /32 or /128 when the text gave none */
 };
 
@@ -75,8 +75,8 @@ struct conf_container {
 	/* spawn-only keys */
 	char **interfaces, **macvlans; /* owned NULL-terminated string lists */
 	char *directory;               /* owned; default /var/lib/containers/NAME */
-	bool ephemeral;
 	char **binds, **binds_ro, **tmpfs, **capabilities, **device_allow; /* owned lists */
+	bool ephemeral;
 	bool enable_tun;
 	uint64_t timeout_start_usec; /* default 60 s */
 };
