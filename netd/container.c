@@ -28,8 +28,6 @@ static int endpoints_init(struct container *ct)
 		ep->main = i < 2;
 		ep->inside = i % 2;
 		ep->veth = ep->main ? &cc->veth : &cc->extras[i / 2 - 1]->veth;
-		if (ep->inside)
-			ep->name_inside = ep->main ? "eth0" : ep->veth->ifname;
 	}
 	return 0;
 }
