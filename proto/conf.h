@@ -74,7 +74,7 @@ struct conf_container {
 
 	/* spawn-only keys */
 	char **interfaces, **macvlans; /* owned NULL-terminated string lists */
-	char *directory;               /* owned; default /var/lib/containers/NAME */
+	char *directory;               /* owned; NULL: the default (conf_container_directory()) */
 	char **binds, **binds_ro, **tmpfs, **capabilities, **device_allow; /* owned lists */
 	bool ephemeral;
 	bool enable_tun;
@@ -140,6 +140,13 @@ struct conf *conf_free(struct conf *c);
 
 /* Returns a borrowed pointer, or NULL. Constant time. */
 const struct conf_container *conf_find_container(const struct conf *c, const char *name);
+
+/*
+ * The container's root directory: Directory=, or /var/lib/containers/NAME. The default is not
+ * stored in the model, which netd holds for every container and never asks this of.
+ * Returns 0 or -ENOMEM; *ret is the caller's to free.
+ */
+int conf_container_directory(const struct conf_container *cc, char **ret) _must_check_;
 
 /*
  * The file a line of the model (a section's, a forward's) is in: returns its path (borrowed:
