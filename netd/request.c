@@ -113,9 +113,9 @@ int request_queue_add(struct request_queue *q, struct nl_sock *sock, const struc
 	if (r < 0)
 		return r;
 	q->inflight[q->n_inflight++] = (struct request){
-	    .seq = nl_next_seq(sock),
-	    .op = *op,
-	    .tag = tag,
+		.seq = nl_next_seq(sock),
+		.op = *op,
+		.tag = tag,
 	};
 	q->unsent++;
 	return 0;
