@@ -28,8 +28,6 @@ static int endpoints_init(struct container *ct)
 		ep->main = i < 2;
 		ep->inside = i % 2;
 		ep->veth = ep->main ? &cc->veth : &cc->extras[i / 2 - 1]->veth;
-		if (ep->inside)
-			ep->name_inside = ep->main ? "eth0" : ep->veth->ifname;
 	}
 	return 0;
 }
@@ -62,7 +60,6 @@ void container_table_free(struct container *cts, size_t n)
 		list_del(&ct->work_node);
 		free(ct->eps);
 		nsview_free(ct->ns);
-		free(ct->state_text);
 	}
 	free(cts);
 }
@@ -340,7 +337,7 @@ static void counts_add(struct container_counts *to, const struct container_count
 void container_count(struct container *ct, struct container_counts *counts)
 {
 	ct->counted = (struct container_counts){};
-	if (ct->state_text)
+	if (ct->has_state)
 		ct->counted = (struct container_counts){
 			.configured = ct->state == STATE_CONFIGURED,
 			.pending = ct->state == STATE_PENDING,
@@ -362,13 +359,22 @@ void container_remove_state(struct container *ct, const char *state_dir,
 	int r;
 
 	uncount(ct, counts);
-	if (!ct->state_text)
+	if (!ct->has_state)
 		return;
 	r = state_file_remove(state_dir, ct->conf->name);
 	if (r < 0)
 		log_warning_errno(r, "%s: failed to remove state file, ignoring", ct->conf->name);
-	free(ct->state_text);
-	ct->state_text = NULL;
+	ct->has_state = false;
+}
+
+/* FNV-1a, 64 bits: to tell a state file's next content from its current one. */
+static uint64_t text_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
+	return h;
 }
 
 static uint64_t now_realtime_usec(void)
@@ -439,7 +445,7 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 		v.error = ct->forward_error;
 	}
 	/* SINCE= is when the state last changed kind: rewrites within one state keep it. */
-	since_usec = v.state == ct->state && ct->state_text ? ct->since_usec : now_realtime_usec();
+	since_usec = v.state == ct->state && ct->has_state ? ct->since_usec : now_realtime_usec();
 	r = forwards_line(ct, &fwd);
 	if (r >= 0)
 		r = addresses_line(ct, &addrs);
@@ -454,20 +460,20 @@ int container_update_state(struct container *ct, struct nsview *host, const char
 	*x = since;
 	describe(ct, host, &v, netns, extra, &sf);
 	r = state_file_format(&sf, &text);
-	if (r < 0 || streq_ptr(text, ct->state_text))
+	if (r < 0 || (ct->has_state && text_hash(text) == ct->state_hash))
 		return changed;
 	r = state_file_write(state_dir, ct->conf->name, &sf);
 	if (r < 0) {
 		log_warning_errno(r, "%s: failed to write state file, ignoring", ct->conf->name);
 		return changed;
 	}
-	if (v.state != ct->state || !ct->state_text)
+	if (v.state != ct->state || !ct->has_state)
 		log_transition(ct, host, &v);
 	uncount(ct, counts);
 	ct->state = v.state;
 	ct->since_usec = since_usec;
-	free(ct->state_text);
-	ct->state_text = TAKE_PTR(text);
+	ct->has_state = true;
+	ct->state_hash = text_hash(text);
 	container_count(ct, counts);
 	return changed;
 }

@@ -18,23 +18,31 @@ struct container_counts {
 	unsigned configured, pending, failed, unmanaged;
 };
 
+/* One per declared container: its fields are ordered so that no padding goes between them. */
 struct container {
 	const struct conf_container *conf; /* borrowed: from the current conf generation */
 	struct nsview *ns;  /* owned: the container's namespace while it is managed */
-	bool unmanaged;     /* its host link exists but /run/netns/NAME cannot be used */
 	int ns_error;       /* why it could not (-errno), so that a retry logs only news */
+	bool unmanaged;     /* its host link exists but /run/netns/NAME cannot be used */
 	bool attach;        /* look for its side of each pair (open the namespace) in the next pass */
 	bool recheck;       /* /run/netns/NAME may have come, gone or changed: check it first */
+	bool has_state;     /* its state file exists */
 	struct endpoint *eps; /* owned: pairs (host, inside): the main veth first, then extras */
 	size_t n_eps;
-	char *state_text;   /* owned: the state file's current content, NULL when there is none */
-	enum state_kind state; /* meaningful while state_text != NULL */
-	uint64_t since_usec;   /* CLOCK_REALTIME of the last change of state kind (SINCE=) */
-	struct container_counts counted; /* what it adds to the engine's counts */
+	/*
+	 * A hash of the state file's content, so that it is written only when it changes; the
+	 * text itself would cost a hundred bytes a container. A collision would keep one
+	 * change from being written: with 64 bits, no practical concern. Meaningful while
+	 * has_state, as is state.
+	 */
+	uint64_t state_hash;
+	enum state_kind state;
 	/* Its forwards and masquerade are installed: set when it is first configured after its
 	 * links appeared, cleared when its links are gone. */
 	bool forwarding;
 	bool localnet;             /* route_localnet is on on its host link */
+	uint64_t since_usec;   /* CLOCK_REALTIME of the last change of state kind (SINCE=) */
+	struct container_counts counted; /* what it adds to the engine's counts */
 	const char *forward_error; /* borrowed (the engine's): installing its forwards failed */
 	struct list_node work_node;  /* linked while on the work list (attach, verdict) */
 	struct list_node *work_list; /* borrowed: the engine's */

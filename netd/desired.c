@@ -64,7 +64,8 @@ static void inside(const struct endpoint *ep, int ifindex, struct desired *d)
 	const struct conf_veth *v = ep->veth;
 	const struct conf_container *c = ep->cc;
 
-	d->name = ep->name_inside;
+	/* The main veth's container side is eth0; an extra veth has its name on both sides. */
+	d->name = ep->main ? "eth0" : v->ifname;
 	add_addr(d, &v->local_addr4, ifindex);
 	add_addr(d, &v->local_addr6, ifindex);
 	if (v->host_bridge) {

@@ -12,7 +12,6 @@ struct endpoint {
 	struct container *ct;            /* borrowed: owner */
 	const struct conf_container *cc; /* borrowed: its container's declaration */
 	const struct conf_veth *veth;    /* borrowed: from the same conf generation */
-	const char *name_inside;         /* borrowed: name the container side must carry, or NULL */
 	bool inside;                     /* the container-side end */
 	bool main;                       /* the container's main veth (else an extra veth) */
 	int ifindex;                     /* bound link in its namespace, 0 when none (claim.c) */

@@ -8,7 +8,7 @@
 
 bool hosts_lists(const struct container *ct)
 {
-	return ct->state_text && ct->state == STATE_CONFIGURED;
+	return ct->has_state && ct->state == STATE_CONFIGURED;
 }
 
 static void put(FILE *f, const struct conf_addr *a, const char *name)

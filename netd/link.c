@@ -72,7 +72,6 @@ int link_table_ensure(struct link_table *t, struct nsview *ns, int ifindex, stru
 	l->ifindex = ifindex;
 	l->dirty_list = t->dirty;
 	list_init(&l->dirty_node);
-	(void)snprintf(l->label, sizeof(l->label), "ifindex %d", ifindex);
 	*ret = l;
 	return 0;
 }
@@ -115,7 +114,10 @@ int link_log(const struct link *l, int level, int error, int netlink_errno, cons
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return log_fields_internal(level, error, &f, "%s: %s", l->label, msg);
+	/* Before its first claim a link is known by its index only. */
+	if (!l->container[0])
+		return log_fields_internal(level, error, &f, "ifindex %d: %s", l->ifindex, msg);
+	return log_fields_internal(level, error, &f, "%s: %s: %s", l->container, l->ifname, msg);
 }
 
 void link_set_state(struct link *l, enum link_state s)
@@ -136,7 +138,6 @@ void link_claim(struct link *l, struct endpoint *ep, const char *container, cons
 	if (l->claim == ep && l->state != LINK_STATE_RELEASING && l->state != LINK_STATE_UNMANAGED)
 		return;
 	l->claim = ep;
-	(void)snprintf(l->label, sizeof(l->label), "%s: %s", container, ifname);
 	(void)snprintf(l->container, sizeof(l->container), "%s", container);
 	(void)snprintf(l->ifname, sizeof(l->ifname), "%s", ifname);
 	l->replans = 0;

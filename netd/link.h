@@ -28,20 +28,21 @@ enum link_state {
 	_LINK_STATE_INVALID = -EINVAL,
 };
 
+/* One per claimed link: its fields are ordered so that no padding goes between them. */
 struct link {
 	struct nsview *ns;       /* borrowed: the namespace view whose table holds the record */
-	int ifindex;
-	char label[80];          /* "CONTAINER: IFNAME" for logs, as of the last claim */
-	char container[65];      /* the container it was last claimed for ("" before) */
-	char ifname[IFNAMSIZ];   /* its name when it was claimed */
-	enum link_state state;
 	struct endpoint *claim;  /* borrowed: the declared endpoint it serves; NULL when none */
 	char *error;             /* owned: why it failed; NULL unless LINK_STATE_FAILED */
+	int ifindex;
+	enum link_state state;
 	unsigned inflight;       /* our requests on it not answered yet */
 	unsigned replans;        /* refusals replanned in a row (reconcile_classify()) */
 	int bridge;              /* ifindex of the declared bridge netd enslaved it to; 0: none */
-	char bridge_name[IFNAMSIZ]; /* the name the declaration gave that bridge */
 	bool refresh;            /* ask the kernel about it again before planning */
+	/* The log prefix: "CONTAINER: IFNAME" as of the last claim, "ifindex N" before one */
+	char container[65];      /* the container it was last claimed for ("" before) */
+	char ifname[IFNAMSIZ];   /* its name when it was claimed */
+	char bridge_name[IFNAMSIZ]; /* the name the declaration gave that bridge */
 	struct list_node dirty_node; /* linked while on the dirty list: plan it in the next pass */
 	struct list_node *dirty_list; /* borrowed: the list it goes on (its table's) */
 };

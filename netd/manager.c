@@ -8,6 +8,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "reload.h"
+#include "trim.h"
 
 static char *format_status(const struct manager *m)
 {
@@ -43,10 +44,17 @@ static void tell(struct manager *m, bool ready)
 	m->status = TAKE_PTR(status);
 }
 
-/* After every engine pass: a start or reload that has settled says READY=1. */
+/*
+ * After every engine pass: a start or reload that has settled says READY=1. What a burst of
+ * passes freed goes back to the kernel once they stop.
+ */
 static void on_pass(void *userdata)
 {
 	struct manager *m = userdata;
+	int r = trim_schedule(m->event, &m->trim_src);
+
+	if (r < 0)
+		log_debug_errno(r, "Failed to schedule a heap trim, ignoring");
 
 	if ((m->starting || m->reloading) && !engine_busy(m->engine)) {
 		m->reloads += m->reloading;
@@ -88,6 +96,7 @@ struct manager *manager_free(struct manager *m)
 	nswatch_free(m->nswatch);
 	engine_free(m->engine);
 	sd_event_source_disable_unref(m->reload_src);
+	sd_event_source_disable_unref(m->trim_src);
 	conf_free(m->conf);
 	free(m->status);
 	sd_event_unref(m->event);

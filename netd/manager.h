@@ -18,6 +18,7 @@ struct manager {
 	struct engine *engine;  /* owned */
 	struct nswatch *nswatch; /* owned */
 	sd_event_source *reload_src; /* owned: deferred reload (coalesces SIGHUP bursts) */
+	sd_event_source *trim_src;   /* owned: returns free heap pages once passes settle */
 	bool starting, reloading;
 	unsigned reloads, rejected;
 	char *status;           /* owned: last STATUS= sent */

@@ -437,21 +437,21 @@ static int elem_cb(const struct nlmsghdr *nlh, void *userdata)
 		uint32_t klen = 0, dlen = 0;
 		const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
 		const void *data = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
-		struct raw_elem *slot;
+		uint8_t *slot;
 
 		/* Elements of a shape netd never writes: the set is not ours as it stands. */
 		if (!key || klen != d->key_len || (d->data_len && (!data || dlen != d->data_len))) {
 			a->set_ok[a->cur_set] = false;
 			continue;
 		}
-		slot = nftbatch_raw_push(&a->raw.s[a->cur_set]);
+		slot = nftbatch_raw_push(&a->raw, a->cur_set);
 		if (!slot) {
 			r = -ENOMEM;
 			break;
 		}
-		memcpy(slot->key, key, klen);
+		memcpy(slot, key, klen);
 		if (d->data_len)
-			memcpy(slot->data, data, dlen);
+			memcpy(slot + klen, data, dlen);
 	}
 	if (it)
 		nftnl_set_elems_iter_destroy(it);

@@ -42,19 +42,29 @@ void nftbatch_raw_done(struct raw *r)
 	memset(r, 0, sizeof(*r));
 }
 
-struct raw_elem *nftbatch_raw_push(struct raw_set *s)
+size_t nftbatch_elem_len(size_t i)
 {
+	return nftlayout_sets[i].key_len + nftlayout_sets[i].data_len;
+}
+
+uint8_t *nftbatch_raw_push(struct raw *r, size_t i)
+{
+	struct raw_set *s = &r->s[i];
+	size_t len = nftbatch_elem_len(i);
+	uint8_t *e;
+
 	if (s->n == s->allocated) {
 		size_t want = s->allocated ? s->allocated * 2 : 16;
-		struct raw_elem *e = realloc(s->e, want * sizeof(*e));
 
+		e = reallocarray(s->e, want, len);
 		if (!e)
 			return NULL;
 		s->e = e;
 		s->allocated = want;
 	}
-	memset(&s->e[s->n], 0, sizeof(s->e[0]));
-	return &s->e[s->n++];
+	e = s->e + s->n++ * len;
+	memset(e, 0, len);
+	return e;
 }
 
 /* Concatenation fields are padded to 32 bits; ports are big endian. */
@@ -74,59 +84,64 @@ static int encode_one(struct raw *r, const struct forward_elem *f)
 {
 	bool v4 = f->family == AF_INET;
 	int al = alen(f->family);
-	struct raw_elem *e, *own;
+	size_t set;
+	uint8_t *e, *own;
 
 	switch (f->kind) {
 	case FORWARD_DNAT:
-		e = nftbatch_raw_push(&r->s[v4 ? SET_FWD4 : SET_FWD6]);
+		set = v4 ? SET_FWD4 : SET_FWD6;
+		e = nftbatch_raw_push(r, set);
 		if (!e)
 			return -ENOMEM;
-		e->key[0] = f->protocol;
-		put_port(e->key + 4, f->port);
+		e[0] = f->protocol;
+		put_port(e + 4, f->port);
 		break;
 	case FORWARD_DNAT_ADDR:
-		e = nftbatch_raw_push(&r->s[v4 ? SET_FWD4A : SET_FWD6A]);
+		set = v4 ? SET_FWD4A : SET_FWD6A;
+		e = nftbatch_raw_push(r, set);
 		if (!e)
 			return -ENOMEM;
-		memcpy(e->key, f->addr.bytes, al);
-		e->key[al] = f->protocol;
-		put_port(e->key + al + 4, f->port);
+		memcpy(e, f->addr.bytes, al);
+		e[al] = f->protocol;
+		put_port(e + al + 4, f->port);
 		break;
 	case FORWARD_CONTAINER:
-		e = nftbatch_raw_push(&r->s[v4 ? SET_CT4 : SET_CT6]);
+		e = nftbatch_raw_push(r, v4 ? SET_CT4 : SET_CT6);
 		if (!e)
 			return -ENOMEM;
-		memcpy(e->key, f->addr.bytes, al);
+		memcpy(e, f->addr.bytes, al);
 		return 0;
 	case FORWARD_MASQ:
-		e = nftbatch_raw_push(&r->s[v4 ? SET_MASQ4 : SET_MASQ6]);
-		own = e ? nftbatch_raw_push(&r->s[v4 ? SET_MASQOWN4 : SET_MASQOWN6]) : NULL;
+		e = nftbatch_raw_push(r, v4 ? SET_MASQ4 : SET_MASQ6);
+		own = e ? nftbatch_raw_push(r, v4 ? SET_MASQOWN4 : SET_MASQOWN6) : NULL;
 		if (!own)
 			return -ENOMEM;
-		memcpy(e->key, f->addr.bytes, al);
-		memcpy(own->key, f->addr.bytes, al);
-		memcpy(own->key + al, f->ifname, strnlen(f->ifname, IFNAMSIZ));
+		memcpy(e, f->addr.bytes, al);
+		memcpy(own, f->addr.bytes, al);
+		memcpy(own + al, f->ifname, strnlen(f->ifname, IFNAMSIZ));
 		return 0;
 	default:
 		return -EINVAL;
 	}
-	memcpy(e->data, f->to_addr.bytes, al);
-	put_port(e->data + al, f->to_port);
+	/* The map's value follows the key. */
+	e += nftlayout_sets[set].key_len;
+	memcpy(e, f->to_addr.bytes, al);
+	put_port(e + al, f->to_port);
 	return 0;
 }
 
-int nftbatch_raw_cmp(const void *a, const void *b)
+/* Key order of elements of one set; arg points to its key length. */
+static int key_cmp(const void *a, const void *b, void *arg)
 {
-	return memcmp(((const struct raw_elem *)a)->key, ((const struct raw_elem *)b)->key,
-		      sizeof(((const struct raw_elem *)a)->key));
+	return memcmp(a, b, *(const uint32_t *)arg);
 }
 
-/* Key bytes beyond the set's key length are zero, so whole-array comparisons are exact. */
 void nftbatch_raw_sort(struct raw *r)
 {
 	for (size_t i = 0; i < _SET_MAX; i++)
 		if (r->s[i].n > 1)
-			qsort(r->s[i].e, r->s[i].n, sizeof(struct raw_elem), nftbatch_raw_cmp);
+			qsort_r(r->s[i].e, r->s[i].n, nftbatch_elem_len(i), key_cmp,
+				(void *)&nftlayout_sets[i].key_len);
 }
 
 /* The elements of a forward set (sorted by forward key) regrouped per nftables set. */
@@ -275,24 +290,24 @@ static int batch_set(struct nft_batch *b, size_t i)
 	return nlh ? 0 : -ENOMEM;
 }
 
-/* Elements [from, to) of set i in one NEWSETELEM or DELSETELEM message. */
-static int batch_elems(struct nft_batch *b, size_t i, uint16_t type, const struct raw_elem *e,
-		       size_t n)
+/* The n elements of set i from e on in one NEWSETELEM or DELSETELEM message. */
+static int batch_elems(struct nft_batch *b, size_t i, uint16_t type, const uint8_t *e, size_t n)
 {
+	const struct set_def *d = &nftlayout_sets[i];
 	struct nftnl_set *s = set_obj(i);
 	struct nlmsghdr *nlh = NULL;
 
 	if (!s)
 		return -ENOMEM;
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < n; k++, e += nftbatch_elem_len(i)) {
 		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
 
 		if (!el)
 			goto out;
-		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, e[k].key, nftlayout_sets[i].key_len);
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, e, d->key_len);
 		/* A map element is deleted by its key alone. */
-		if (nftlayout_sets[i].data_len && type == NFT_MSG_NEWSETELEM)
-			nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, e[k].data, nftlayout_sets[i].data_len);
+		if (d->data_len && type == NFT_MSG_NEWSETELEM)
+			nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA, e + d->key_len, d->data_len);
 		nftnl_set_elem_add(s, el);
 	}
 	nlh = batch_hdr(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0);
@@ -307,12 +322,13 @@ out:
 }
 
 static int batch_elems_chunked(struct nft_batch *b, size_t i, uint16_t type,
-			       const struct raw_elem *e, size_t n)
+			       const struct raw_set *s)
 {
 	int r = 0;
 
-	for (size_t k = 0; r >= 0 && k < n; k += ELEMS_PER_MSG)
-		r = batch_elems(b, i, type, e + k, n - k < ELEMS_PER_MSG ? n - k : ELEMS_PER_MSG);
+	for (size_t k = 0; r >= 0 && k < s->n; k += ELEMS_PER_MSG)
+		r = batch_elems(b, i, type, s->e + k * nftbatch_elem_len(i),
+				s->n - k < ELEMS_PER_MSG ? s->n - k : ELEMS_PER_MSG);
 	return r;
 }
 
@@ -398,8 +414,7 @@ int nftbatch_full_raw(const struct raw *desired, uint32_t seq, struct nft_batch 
 	for (size_t i = 0; r >= 0 && i < nftlayout_rule_count(); i++)
 		r = batch_rule(&b, i);
 	for (size_t i = 0; r >= 0 && i < _SET_MAX; i++)
-		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, desired->s[i].e,
-					desired->s[i].n);
+		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, &desired->s[i]);
 	if (r >= 0)
 		r = batch_finish(&b);
 	if (r < 0) {
@@ -431,35 +446,40 @@ int nftbatch_delete(uint32_t seq, struct nft_batch *ret)
 	return 0;
 }
 
-static int diff_push(struct raw_set *out, const struct raw_elem *e)
+static int diff_push(struct raw *out, size_t set, const uint8_t *e)
 {
-	struct raw_elem *slot = nftbatch_raw_push(out);
+	uint8_t *slot = nftbatch_raw_push(out, set);
 
 	if (!slot)
 		return -ENOMEM;
-	*slot = *e;
+	memcpy(slot, e, nftbatch_elem_len(set));
 	return 0;
 }
 
 /* Sorted merge of one set: what to delete (gone or changed value) and what to add. */
-static int diff_set(const struct raw_set *from, const struct raw_set *to, struct raw_set *del,
-		    struct raw_set *add)
+static int diff_set(const struct raw *from, const struct raw *to, size_t set, struct raw *del,
+		    struct raw *add)
 {
-	size_t i = 0, j = 0;
+	const struct raw_set *f = &from->s[set], *t = &to->s[set];
+	size_t klen = nftlayout_sets[set].key_len, len = nftbatch_elem_len(set), i = 0, j = 0;
 	int r = 0;
 
-	while (r >= 0 && (i < from->n || j < to->n)) {
-		int c = i == from->n ? 1 : j == to->n ? -1 : nftbatch_raw_cmp(&from->e[i], &to->e[j]);
+	while (r >= 0 && (i < f->n || j < t->n)) {
+		const uint8_t *a = i < f->n ? f->e + i * len : NULL;
+		const uint8_t *b = j < t->n ? t->e + j * len : NULL;
+		int c = !a ? 1 : !b ? -1 : memcmp(a, b, klen);
 
 		if (c < 0) {
-			r = diff_push(del, &from->e[i++]);
+			r = diff_push(del, set, a);
+			i++;
 		} else if (c > 0) {
-			r = diff_push(add, &to->e[j++]);
+			r = diff_push(add, set, b);
+			j++;
 		} else {
-			if (memcmp(from->e[i].data, to->e[j].data, sizeof(from->e[i].data)) != 0) {
-				r = diff_push(del, &from->e[i]);
+			if (memcmp(a + klen, b + klen, len - klen) != 0) {
+				r = diff_push(del, set, a);
 				if (r >= 0)
-					r = diff_push(add, &to->e[j]);
+					r = diff_push(add, set, b);
 			}
 			i++;
 			j++;
@@ -478,15 +498,15 @@ int nftbatch_diff_raw(const struct raw *from, const struct raw *to, uint32_t seq
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < _SET_MAX; i++) {
-		r = diff_set(&from->s[i], &to->s[i], &del.s[i], &add.s[i]);
+		r = diff_set(from, to, i, &del, &add);
 		changes += del.s[i].n + add.s[i].n;
 	}
 	if (r >= 0)
 		r = batch_init(&b, seq);
 	for (size_t i = 0; r >= 0 && changes && i < _SET_MAX; i++)
-		r = batch_elems_chunked(&b, i, NFT_MSG_DELSETELEM, del.s[i].e, del.s[i].n);
+		r = batch_elems_chunked(&b, i, NFT_MSG_DELSETELEM, &del.s[i]);
 	for (size_t i = 0; r >= 0 && changes && i < _SET_MAX; i++)
-		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, add.s[i].e, add.s[i].n);
+		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, &add.s[i]);
 	if (r >= 0)
 		r = batch_finish(&b);
 	nftbatch_raw_done(&del);

@@ -14,27 +14,26 @@
 
 struct nft_batch;
 
-/* An element as the kernel holds it: key and data bytes of one set; unused bytes are 0. */
-struct raw_elem {
-	uint8_t key[32];
-	uint8_t data[20];
-};
-
+/*
+ * The elements of one set as the kernel holds them: each is the set's key bytes, then its
+ * data bytes (nftbatch_elem_len() together), so that the installed copy of a set of IPv4
+ * addresses (one element for every configured container) takes 4 bytes an element.
+ */
 struct raw_set {
-	struct raw_elem *e; /* owned array */
+	uint8_t *e; /* owned: n elements */
 	size_t n, allocated;
 };
 
-/* Elements per nftables set, each sorted by key bytes. */
+/* Elements per nftables set (index: enum set_id), each sorted by key bytes. */
 struct raw {
 	struct raw_set s[_SET_MAX];
 };
 
 void nftbatch_raw_done(struct raw *r);
-/* A zeroed slot at the end, or NULL on ENOMEM. */
-struct raw_elem *nftbatch_raw_push(struct raw_set *s);
-/* Key order (qsort comparator on struct raw_elem). */
-int nftbatch_raw_cmp(const void *a, const void *b);
+/* Bytes of one element of set i: its key_len, then its data_len (nftlayout_sets[i]). */
+size_t nftbatch_elem_len(size_t i);
+/* A zeroed element at the end of set i of r, or NULL on ENOMEM. */
+uint8_t *nftbatch_raw_push(struct raw *r, size_t i);
 void nftbatch_raw_sort(struct raw *r);
 /* Regroup a forward set (NULL: empty) into elements. Returns 0 or -ENOMEM; *ret owned. */
 int nftbatch_encode(const struct forward_set *f, struct raw *ret) _must_check_;

@@ -38,7 +38,8 @@ static void carry_one(struct container *ct, struct container *old)
 	ct->ns_error = old->ns_error;
 	ct->state = old->state;
 	ct->since_usec = old->since_usec;
-	ct->state_text = TAKE_PTR(old->state_text);
+	ct->has_state = old->has_state;
+	ct->state_hash = old->state_hash;
 	ct->forwarding = old->forwarding;
 	ct->localnet = old->localnet;
 }
@@ -58,7 +59,7 @@ static int carry_container(struct engine *e, struct container *old, struct conta
 		return drop_container(e, old);
 	}
 	if (container_same_links(old->conf, ct->conf) &&
-	    !(old->state_text && old->state == STATE_FAILED)) {
+	    !(old->has_state && old->state == STATE_FAILED)) {
 		claim_carry(e->host, old, ct);
 		if (!container_same_forwards(old->conf, ct->conf))
 			container_mark(ct, false);

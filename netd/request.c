@@ -3,8 +3,35 @@
 #include <assert.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 
 #include "request.h"
+
+/*
+ * One buffer for the datagrams of every session: a flush builds and sends them before it
+ * returns, and netd has one thread. A buffer per session would cost each idle container
+ * namespace its size.
+ */
+static char sendbuf[REQUEST_SENDBUF];
+/* So that every datagram holds at least one request. */
+_Static_assert(NLMSG_BUF_SIZE <= REQUEST_SENDBUF, "a request must fit a datagram");
+
+/* The entries are only needed while something is in flight. */
+static void release_if_empty(struct request_queue *q)
+{
+	if (q->n_inflight)
+		return;
+	free(q->inflight);
+	q->inflight = NULL;
+	q->n_alloc = 0;
+}
+
+void request_queue_done(struct request_queue *q)
+{
+	q->n_inflight = 0;
+	q->unsent = 0;
+	release_if_empty(q);
+}
 
 bool request_can_queue(const struct request_queue *q, size_t n)
 {
@@ -13,62 +40,91 @@ bool request_can_queue(const struct request_queue *q, size_t n)
 
 size_t request_unsent(const struct request_queue *q)
 {
-	return q->n_inflight - q->sendcount;
+	return q->n_inflight - q->unsent;
 }
 
 void request_truncate(struct request_queue *q, size_t from)
 {
-	/* Only whole tails go, and every unsent request is in the tail: the batch goes too. */
+	/* Only whole tails go, and every unsent request is in the tail: they all go. */
 	assert(from <= request_unsent(q));
 	q->n_inflight = from;
-	q->sendcount = 0;
-	q->sendlen = 0;
+	q->unsent = 0;
+	release_if_empty(q);
+}
+
+/* Build the requests from index first on into sendbuf, as many as fit. Returns the length. */
+static size_t build(const struct request_queue *q, size_t first, size_t *ret_count)
+{
+	char buf[NLMSG_BUF_SIZE];
+	size_t len = 0, i;
+
+	for (i = first; i < q->n_inflight; i++) {
+		struct nlmsghdr *nlh = apply_build(&q->inflight[i].op, buf);
+
+		if (len + NLMSG_ALIGN(nlh->nlmsg_len) > sizeof(sendbuf))
+			break;
+		nlh->nlmsg_seq = q->inflight[i].seq;
+		memcpy(sendbuf + len, nlh, nlh->nlmsg_len);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	*ret_count = i - first;
+	return len;
 }
 
 int request_flush(struct request_queue *q, struct nl_sock *sock)
 {
-	int r;
+	while (q->unsent) {
+		size_t count, len = build(q, request_unsent(q), &count);
+		int r = nl_send(sock, sendbuf, len);
 
-	if (!q->sendlen)
+		if (r < 0)
+			return r;
+		q->unsent -= count;
+	}
+	return 0;
+}
+
+/* Room for one more entry, grown by doubling up to the pipeline's cap. */
+static int reserve(struct request_queue *q)
+{
+	size_t want = q->n_alloc ? 2 * q->n_alloc : 16;
+	struct request *a;
+
+	if (q->n_inflight < q->n_alloc)
 		return 0;
-	r = nl_send(sock, q->sendbuf, q->sendlen);
-	q->sendlen = 0;
-	if (r >= 0)
-		q->sendcount = 0;
-	return r;
+	if (want > REQUEST_INFLIGHT_MAX)
+		want = REQUEST_INFLIGHT_MAX;
+	a = reallocarray(q->inflight, want, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	q->inflight = a;
+	q->n_alloc = want;
+	return 0;
 }
 
 int request_queue_add(struct request_queue *q, struct nl_sock *sock, const struct op *op,
 		      unsigned tag)
 {
-	char buf[NLMSG_BUF_SIZE];
-	struct nlmsghdr *nlh;
 	int r;
 
 	if (!request_can_queue(q, 1))
 		return -EBUSY;
-	nlh = apply_build(op, buf);
-	if (q->sendlen + NLMSG_ALIGN(nlh->nlmsg_len) > sizeof(q->sendbuf)) {
-		r = request_flush(q, sock);
-		if (r < 0)
-			return r;
-	}
-	nlh->nlmsg_seq = nl_next_seq(sock);
-	memcpy(q->sendbuf + q->sendlen, nlh, nlh->nlmsg_len);
-	q->sendlen += NLMSG_ALIGN(nlh->nlmsg_len);
-	q->sendcount++;
+	r = reserve(q);
+	if (r < 0)
+		return r;
 	q->inflight[q->n_inflight++] = (struct request){
-		.seq = nlh->nlmsg_seq,
+		.seq = nl_next_seq(sock),
 		.op = *op,
 		.tag = tag,
 	};
+	q->unsent++;
 	return 0;
 }
 
 /* ACKs come back in request order, so the match is nearly always the oldest entry. */
 int request_take(struct request_queue *q, uint32_t seq, struct request *ret)
 {
-	size_t sent = q->n_inflight - q->sendcount;
+	size_t sent = request_unsent(q);
 
 	for (size_t i = 0; i < sent; i++) {
 		if (q->inflight[i].seq != seq)
@@ -77,6 +133,7 @@ int request_take(struct request_queue *q, uint32_t seq, struct request *ret)
 		memmove(q->inflight + i, q->inflight + i + 1,
 			(q->n_inflight - i - 1) * sizeof(q->inflight[0]));
 		q->n_inflight--;
+		release_if_empty(q);
 		return 0;
 	}
 	return -ENOENT;
@@ -107,8 +164,9 @@ static bool op_removes(const struct op *op)
 void request_saw(struct request_queue *q, int ifindex, const struct nl_addr *a,
 		 const struct nl_route *r, bool removed)
 {
-	bool kernels = (a && a->protocol >= IFAPROT_KERNEL_LO && a->protocol <= IFAPROT_KERNEL_LL) ||
-		       (r && r->protocol == RTPROT_KERNEL);
+	bool kernels =
+	    (a && a->protocol >= IFAPROT_KERNEL_LO && a->protocol <= IFAPROT_KERNEL_LL) ||
+	    (r && r->protocol == RTPROT_KERNEL);
 	bool echo = false;
 
 	for (size_t i = 0; i < q->n_inflight; i++) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pipelined request queue of one rtnetlink session: ops turned into requests, batched into
- * one datagram per flush, remembered until their ACK comes back (matched by sequence number),
+ * The pipelined request queue of one rtnetlink session: ops turned into requests, sent
+ * together by a flush, remembered until their ACK comes back (matched by sequence number),
  * and marked as the kernel's events overtake them.
  */
 #pragma once
@@ -11,6 +11,7 @@
 
 /* Requests in flight per session: their ACKs must fit the request socket's buffer. */
 #define REQUEST_INFLIGHT_MAX 256
+/* Largest datagram a flush sends; a longer batch goes out in several. */
 #define REQUEST_SENDBUF 32768
 
 struct request {
@@ -25,28 +26,33 @@ struct request {
 	unsigned tag; /* the caller's (the config generation it was planned under) */
 };
 
+/*
+ * Zero-initialised it is empty. The entries are allocated while anything is in flight and
+ * freed when nothing is: most sessions (one per container namespace) are idle most of the time.
+ */
 struct request_queue {
-	struct request inflight[REQUEST_INFLIGHT_MAX];
-	size_t n_inflight;
-	char sendbuf[REQUEST_SENDBUF]; /* batched requests not yet sent */
-	size_t sendlen;
-	size_t sendcount; /* how many of the in-flight entries sendbuf holds (the newest) */
+	struct request *inflight; /* owned: n_inflight entries, room for n_alloc; NULL when empty */
+	size_t n_inflight, n_alloc;
+	size_t unsent; /* how many of the in-flight entries are queued but not sent (the newest) */
 };
+
+/* Free the entries (they will never be answered); the queue is empty after. */
+void request_queue_done(struct request_queue *q);
 
 /* Whether n more requests fit in the pipeline. */
 bool request_can_queue(const struct request_queue *q, size_t n);
 
 /*
- * Queue op as a request on sock (sent by request_flush(), or earlier when the batch is full).
- * Returns 0, -EBUSY when the pipeline is full, or the error of an early flush (see there).
+ * Queue op as a request on sock (its sequence number is taken now; request_flush() sends it).
+ * Returns 0, -EBUSY when the pipeline is full, or -ENOMEM; the queue is unchanged on failure.
  */
 int request_queue_add(struct request_queue *q, struct nl_sock *sock, const struct op *op,
 		      unsigned tag) _must_check_;
 
 /*
- * Send what is batched. Returns 0, or -errno when the send failed: the requests it held stay
- * at the end of the in-flight list, from index request_unsent(q), for the caller to drop
- * with request_truncate() after accounting for them.
+ * Send what is queued, in as few datagrams as REQUEST_SENDBUF allows. Returns 0, or -errno
+ * when a send failed: the requests not sent stay at the end of the in-flight list, from index
+ * request_unsent(q), for the caller to drop with request_truncate() after accounting for them.
  */
 int request_flush(struct request_queue *q, struct nl_sock *sock) _must_check_;
 size_t request_unsent(const struct request_queue *q);

@@ -17,7 +17,11 @@ static const unsigned event_groups[] = {
 	RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
 };
 
-#define RECVBUF_SIZE (1 << 16)
+/*
+ * One receive buffer for the events and ACKs of every session: reads never nest, since the
+ * handlers they call do no I/O (rtnl.h), and netd has one thread.
+ */
+static char recvbuf[1 << 16];
 
 struct rtnl {
 	struct nl_sock *ev;   /* owned; NULL when the carrier's socket brings our events */
@@ -253,14 +257,11 @@ static void carry(struct rtnl *s, int nsid, const char *buf, ssize_t n)
 /* Read what is queued on s's own event socket (s is no carried session). */
 static int read_events(struct rtnl *s)
 {
-	_cleanup_free_ char *buf = malloc(RECVBUF_SIZE);
 	int r;
 
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
 		int nsid = -1;
-		ssize_t n = nl_recv_nsid(s->ev, buf, RECVBUF_SIZE, &nsid);
+		ssize_t n = nl_recv_nsid(s->ev, recvbuf, sizeof(recvbuf), &nsid);
 
 		if (n == -EAGAIN)
 			return 0;
@@ -272,12 +273,12 @@ static int read_events(struct rtnl *s)
 		if (n < 0)
 			return (int)n;
 		if (nsid >= 0) {
-			carry(s, nsid, buf, n);
+			carry(s, nsid, recvbuf, n);
 			continue;
 		}
 		if (s->resync)
 			continue; /* the re-dump supersedes these */
-		r = dispatch(buf, n, s);
+		r = dispatch(recvbuf, n, s);
 		if (r < 0)
 			return r;
 	}
@@ -433,11 +434,7 @@ int rtnl_flush(struct rtnl *s)
 
 int rtnl_queue(struct rtnl *s, const struct op *op, unsigned tag)
 {
-	int r = request_queue_add(&s->q, s->req, op, tag);
-
-	if (r < 0 && r != -EBUSY)
-		drop_from(s, request_unsent(&s->q)); /* an early flush failed */
-	return r;
+	return request_queue_add(&s->q, s->req, op, tag);
 }
 
 static void on_ack(struct rtnl *s, const struct nlmsghdr *nlh)
@@ -466,13 +463,9 @@ static void on_ack(struct rtnl *s, const struct nlmsghdr *nlh)
 
 static int read_acks(struct rtnl *s)
 {
-	_cleanup_free_ char *buf = malloc(RECVBUF_SIZE);
-
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
-		ssize_t n = nl_recv(s->req, buf, RECVBUF_SIZE);
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+		ssize_t n = nl_recv(s->req, recvbuf, sizeof(recvbuf));
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)recvbuf;
 		int left = (int)n;
 
 		if (n == -EAGAIN)
@@ -665,6 +658,7 @@ struct rtnl *rtnl_free(struct rtnl *s)
 	nl_close(s->ev);
 	nl_close(s->req);
 	nl_close(s->dump);
+	request_queue_done(&s->q);
 	cache_done(&s->cache);
 	free(s);
 	return NULL;

@@ -89,7 +89,10 @@ int rtnl_netns_fd(const struct rtnl *s) _must_check_;
 bool rtnl_can_queue(const struct rtnl *s, size_t n);
 size_t rtnl_inflight(const struct rtnl *s);
 
-/* Queue op (tag travels with it to request_done). Returns 0 or -errno. */
+/*
+ * Queue op (tag travels with it to request_done); rtnl_flush() sends it. Returns 0, -EBUSY
+ * when the pipeline is full, or -ENOMEM.
+ */
 int rtnl_queue(struct rtnl *s, const struct op *op, unsigned tag) _must_check_;
 /* Send what is queued. On failure the unsent requests are reported lost. Returns 0 or -errno. */
 int rtnl_flush(struct rtnl *s) _must_check_;

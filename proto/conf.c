@@ -806,6 +806,20 @@ const struct conf_container *conf_find_container(const struct conf *c, const cha
 	return conf_names_get(c->container_names, name, &i) ? &c->containers[i] : NULL;
 }
 
+int conf_container_directory(const struct conf_container *cc, char **ret)
+{
+	char *dir;
+
+	if (cc->directory)
+		dir = strdup(cc->directory);
+	else if (asprintf(&dir, "/var/lib/containers/%s", cc->name) < 0)
+		dir = NULL;
+	if (!dir)
+		return -ENOMEM;
+	*ret = dir;
+	return 0;
+}
+
 bool conf_addr_equal(const struct conf_addr *a, const struct conf_addr *b)
 {
 	size_t len = a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;

@@ -23,10 +23,10 @@
 
 #include "util.h"
 
-/* An address with prefix length; family 0 means "not set". */
+/* An address with prefix length; family 0 means "not set". Six a container: kept small. */
 struct conf_addr {
-	int family; /* AF_INET, AF_INET6, or 0 */
 	union in_addr_union addr;
+	uint8_t family;    /* AF_INET, AF_INET6, or 0 */
 	uint8_t prefixlen; /* /32 or /128 when the text gave none */
 };
 
@@ -74,9 +74,9 @@ struct conf_container {
 
 	/* spawn-only keys */
 	char **interfaces, **macvlans; /* owned NULL-terminated string lists */
-	char *directory;               /* owned; default /var/lib/containers/NAME */
-	bool ephemeral;
+	char *directory;               /* owned; NULL: the default (conf_container_directory()) */
 	char **binds, **binds_ro, **tmpfs, **capabilities, **device_allow; /* owned lists */
+	bool ephemeral;
 	bool enable_tun;
 	uint64_t timeout_start_usec; /* default 60 s */
 };
@@ -140,6 +140,13 @@ struct conf *conf_free(struct conf *c);
 
 /* Returns a borrowed pointer, or NULL. Constant time. */
 const struct conf_container *conf_find_container(const struct conf *c, const char *name);
+
+/*
+ * The container's root directory: Directory=, or /var/lib/containers/NAME. The default is not
+ * stored in the model, which netd holds for every container and never asks this of.
+ * Returns 0 or -ENOMEM; *ret is the caller's to free.
+ */
+int conf_container_directory(const struct conf_container *cc, char **ret) _must_check_;
 
 /*
  * The file a line of the model (a section's, a forward's) is in: returns its path (borrowed:

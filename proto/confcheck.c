@@ -664,11 +664,6 @@ static int finish_container(struct conf *c, struct conf_container *cont)
 	char full[IFNAME_ALT_MAX + 1];
 	int r;
 
-	if (!cont->directory &&
-	    asprintf(&cont->directory, "/var/lib/containers/%s", cont->name) < 0) {
-		cont->directory = NULL;
-		return -ENOMEM;
-	}
 	r = ifname_container_host(cont->name, cont->veth.host_bridge, full, sizeof(full));
 	if (r < 0)
 		return conf_error(c, cont->line, "interface name for container \"%s\" is too long",

@@ -15,29 +15,34 @@
 
 #include "util.h"
 
+/*
+ * The caches hold one of these per link, address and route of every namespace netd watches:
+ * the fields are ordered so that no padding goes between them.
+ */
+
 /* A link as the kernel reports it (RTM_NEWLINK / RTM_DELLINK). */
 struct nl_link {
-	uint8_t family; /* AF_UNSPEC; AF_BRIDGE for bridge-port messages */
 	int ifindex;
-	char name[IFNAMSIZ];
-	char **altnames; /* owned, n_altnames entries */
-	size_t n_altnames;
-	char kind[16];    /* IFLA_INFO_KIND ("veth", "bridge"), "" when none */
 	unsigned flags;   /* IFF_* */
-	uint8_t operstate; /* IF_OPER_*, IF_OPER_UNKNOWN (0) when not reported */
 	int master;       /* IFLA_MASTER, 0 when none */
 	int peer_ifindex; /* IFLA_LINK: a veth's peer, in the peer's namespace; 0 when none */
+	int link_netnsid; /* the peer's namespace's id as seen from ours, if has_link_netnsid */
+	uint8_t family;   /* AF_UNSPEC; AF_BRIDGE for bridge-port messages */
+	uint8_t operstate; /* IF_OPER_*, IF_OPER_UNKNOWN (0) when not reported */
 	bool has_link_netnsid; /* the peer lives in another namespace (IFLA_LINK_NETNSID) */
-	int link_netnsid;      /* that namespace's id as seen from ours */
+	char name[IFNAMSIZ];
+	char kind[16];    /* IFLA_INFO_KIND ("veth", "bridge"), "" when none */
+	char **altnames;  /* owned, n_altnames entries */
+	size_t n_altnames;
 };
 
 struct nl_addr {
-	uint8_t family;
 	int ifindex;
+	uint32_t flags;   /* IFA_FLAGS or ifa_flags */
 	union in_addr_union addr; /* IFA_LOCAL (IPv4) or IFA_ADDRESS */
+	uint8_t family;
 	uint8_t prefixlen;
 	uint8_t protocol; /* IFA_PROTO, 0 when unset */
-	uint32_t flags;   /* IFA_FLAGS or ifa_flags */
 };
 
 struct nl_route {
@@ -46,13 +51,13 @@ struct nl_route {
 	uint8_t protocol; /* RTPROT_* */
 	uint8_t scope;
 	uint8_t type; /* RTN_* */
+	bool has_gateway;
+	bool onlink; /* RTNH_F_ONLINK */
 	uint32_t table;
 	int oif;
-	union in_addr_union dst;
-	bool has_gateway;
-	union in_addr_union gateway;
 	uint32_t priority;
-	bool onlink; /* RTNH_F_ONLINK */
+	union in_addr_union dst;
+	union in_addr_union gateway;
 };
 
 /* Free owned fields; the struct may be reused after. */

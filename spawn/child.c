@@ -116,9 +116,9 @@ static void setup_mounts(const struct spawn_cfg *cfg, const struct child_fds *fd
 		fail(fds, CHILD_PROPAGATION, -errno, NULL);
 	/* Opened again: an fd from before the clone names a mount of the parent's namespace,
 	 * which neither open_tree() nor move_mount() accept. */
-	dir = open(cfg->ct->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dir = open(cfg->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		fail(fds, CHILD_MOUNT, -errno, cfg->ct->directory);
+		fail(fds, CHILD_MOUNT, -errno, cfg->directory);
 	umask(0);
 	r = mount_plan_execute(cfg->plan, dir, &root, &failed);
 	if (r < 0) {

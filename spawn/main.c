@@ -165,9 +165,12 @@ static void validate_root(void)
 	const char *bad = NULL;
 	int r;
 
-	cfg.root_fd = open(cfg.ct->directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	r = conf_container_directory(cfg.ct, &cfg.directory);
+	if (r < 0)
+		die_errno(r, "root directory");
+	cfg.root_fd = open(cfg.directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cfg.root_fd < 0)
-		die_errno(-errno, "container %s: root directory %s", cfg.name, cfg.ct->directory);
+		die_errno(-errno, "container %s: root directory %s", cfg.name, cfg.directory);
 	r = mount_plan_new(cfg.ct, "/etc/resolv.conf", &cfg.plan, err, sizeof(err));
 	if (r == -ENOMEM)
 		die_errno(r, "mount plan");
@@ -304,5 +307,6 @@ int main(int argc, char **argv)
 	conf_free(cfg.conf);
 	free(cfg.exec_argv[0]);
 	free(cfg.term);
+	free(cfg.directory);
 	return status;
 }

@@ -302,12 +302,12 @@ static int add_device(struct mount_plan *p, const char *item, char *err, size_t 
 	return 0;
 }
 
-static int add_base(struct mount_plan *p, const struct conf_container *cc)
+static int add_base(struct mount_plan *p, const struct conf_container *cc, const char *directory)
 {
 	struct mount_op *op;
 	int r = 0;
 
-	add(p, cc->ephemeral ? MOUNT_ROOT_OVERLAY : MOUNT_ROOT_BIND, "/", cc->directory, &r);
+	add(p, cc->ephemeral ? MOUNT_ROOT_OVERLAY : MOUNT_ROOT_BIND, "/", directory, &r);
 	add(p, MOUNT_RUN, "/run", NULL, &r);
 	add(p, MOUNT_PROC, "/proc", NULL, &r);
 	for (size_t i = 0; i < ARRAY_SIZE(proc_masked); i++)
@@ -334,17 +334,20 @@ static int add_base(struct mount_plan *p, const struct conf_container *cc)
 int mount_plan_new(const struct conf_container *cc, const char *resolv_conf,
 		   struct mount_plan **ret, char *err, size_t errlen)
 {
-	struct mount_plan *p = calloc(1, sizeof(*p));
+	_cleanup_free_ char *directory = NULL;
+	struct mount_plan *p;
 	struct mount_op *op;
 	int r;
 
+	r = conf_container_directory(cc, &directory);
+	if (r < 0)
+		return r;
+	if (directory[0] != '/')
+		return plan_error(err, errlen, "Directory= must be an absolute path");
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (!cc->directory || cc->directory[0] != '/') {
-		mount_plan_free(p);
-		return plan_error(err, errlen, "Directory= must be an absolute path");
-	}
-	r = add_base(p, cc);
+	r = add_base(p, cc, directory);
 	for (char **s = cc->device_allow; r == 0 && s && *s; s++)
 		r = add_device(p, *s, err, errlen);
 	if (r == 0 && cc->enable_tun && !has_node(p, "/dev/net/tun")) {

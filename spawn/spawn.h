@@ -17,7 +17,8 @@ struct spawn_cfg {
 	struct conf *conf;		 /* owned */
 	const struct conf_container *ct; /* borrowed: lifetime of conf */
 	struct mount_plan *plan;	 /* owned */
-	int root_fd;			 /* owned: O_PATH of Directory= */
+	char *directory;		 /* owned: Directory= or its default */
+	int root_fd;			 /* owned: O_PATH of directory */
 	char netns_path[128];		 /* /run/netns/NAME, "" without a private network */
 	bool main_veth;	    /* ve-/vb-NAME is created (addresses or a bridge declared) */
 	bool wait_netd;	    /* spawn waits for NAME.state to say configured */

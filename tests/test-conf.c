@@ -66,6 +66,7 @@ static void expect_forward(const struct conf_forward *f, int proto, int family, 
 static void check_minimal(const struct conf *c)
 {
 	const struct conf_container *w;
+	char *dir;
 
 	cr_assert_eq(c->n_containers, 1);
 	cr_expect_eq(c->n_extras, 0);
@@ -74,7 +75,10 @@ static void check_minimal(const struct conf *c)
 	cr_expect_str_eq(w->name, "web");
 	cr_expect_eq(w->line, 1);
 	cr_expect(w->private_network);
-	cr_expect_str_eq(w->directory, "/var/lib/containers/web");
+	cr_expect_null(w->directory, "the default is not stored");
+	cr_assert_eq(conf_container_directory(w, &dir), 0);
+	cr_expect_str_eq(dir, "/var/lib/containers/web");
+	free(dir);
 	cr_expect_eq(w->timeout_start_usec, 60 * SEC);
 	cr_expect_str_eq(w->veth.ifname, "ve-web");
 	cr_expect_null(w->veth.altname);

@@ -179,7 +179,8 @@ Test(link, failure_keeps_the_first_error)
 	cr_expect_str_eq(l->error, "first");
 	link_claim(l, &ep_b, "b", "ve-b");
 	cr_expect_null(l->error, "a new claim clears the error");
-	cr_expect_str_eq(l->label, "b: ve-b");
+	cr_expect_str_eq(l->container, "b", "the log prefix follows the new claim");
+	cr_expect_str_eq(l->ifname, "ve-b");
 }
 
 Test(link, configured_means_settled)
