@@ -227,6 +227,19 @@ static int batch_finish(struct nft_batch *b)
 	return 0;
 }
 
+/* Close the batch built so far (r: how building went) and hand it to *ret, or drop it. */
+static int batch_close(struct nft_batch *b, int r, struct nft_batch *ret)
+{
+	if (r >= 0)
+		r = batch_finish(b);
+	if (r < 0) {
+		nftbatch_done(b);
+		return r;
+	}
+	*ret = *b;
+	return 0;
+}
+
 static struct nlmsghdr *batch_hdr(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	char *p = batch_room(b);
@@ -393,18 +406,23 @@ static int batch_rule(struct nft_batch *b, size_t i)
 	return err;
 }
 
+/* Delete the table; adding it first makes the delete succeed whether or not it exists. */
+static int batch_table_gone(struct nft_batch *b)
+{
+	int r = batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+
+	return r < 0 ? r : batch_table(b, NFT_MSG_DELTABLE, 0);
+}
+
 int nftbatch_full_raw(const struct raw *desired, uint32_t seq, struct nft_batch *ret)
 {
 	struct nft_batch b;
 	int r;
 
 	r = batch_init(&b, seq);
-	/* Adding first makes the delete succeed whether or not the table exists; all of it is
-	 * one transaction, so packets see the old table until they see the whole new one. */
+	/* All of it is one transaction: packets see the old table until they see the new one. */
 	if (r >= 0)
-		r = batch_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (r >= 0)
-		r = batch_table(&b, NFT_MSG_DELTABLE, 0);
+		r = batch_table_gone(&b);
 	if (r >= 0)
 		r = batch_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	for (size_t i = 0; r >= 0 && i < _SET_MAX; i++)
@@ -415,14 +433,7 @@ int nftbatch_full_raw(const struct raw *desired, uint32_t seq, struct nft_batch 
 		r = batch_rule(&b, i);
 	for (size_t i = 0; r >= 0 && i < _SET_MAX; i++)
 		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, &desired->s[i]);
-	if (r >= 0)
-		r = batch_finish(&b);
-	if (r < 0) {
-		nftbatch_done(&b);
-		return r;
-	}
-	*ret = b;
-	return 0;
+	return batch_close(&b, r, ret);
 }
 
 int nftbatch_delete(uint32_t seq, struct nft_batch *ret)
@@ -431,19 +442,9 @@ int nftbatch_delete(uint32_t seq, struct nft_batch *ret)
 	int r;
 
 	r = batch_init(&b, seq);
-	/* Adding first makes the delete succeed whether or not the table exists. */
 	if (r >= 0)
-		r = batch_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	if (r >= 0)
-		r = batch_table(&b, NFT_MSG_DELTABLE, 0);
-	if (r >= 0)
-		r = batch_finish(&b);
-	if (r < 0) {
-		nftbatch_done(&b);
-		return r;
-	}
-	*ret = b;
-	return 0;
+		r = batch_table_gone(&b);
+	return batch_close(&b, r, ret);
 }
 
 static int diff_push(struct raw *out, size_t set, const uint8_t *e)
@@ -507,18 +508,12 @@ int nftbatch_diff_raw(const struct raw *from, const struct raw *to, uint32_t seq
 		r = batch_elems_chunked(&b, i, NFT_MSG_DELSETELEM, &del.s[i]);
 	for (size_t i = 0; r >= 0 && changes && i < _SET_MAX; i++)
 		r = batch_elems_chunked(&b, i, NFT_MSG_NEWSETELEM, &add.s[i]);
-	if (r >= 0)
-		r = batch_finish(&b);
 	nftbatch_raw_done(&del);
 	nftbatch_raw_done(&add);
-	if (r < 0) {
-		nftbatch_done(&b);
-		return r;
-	}
-	if (!changes)
-		b.n_acks = 0;
-	*ret = b;
-	return 0;
+	r = batch_close(&b, r, ret);
+	if (r >= 0 && !changes)
+		ret->n_acks = 0;
+	return r;
 }
 
 int nftbatch_full(const struct forward_set *desired, uint32_t seq, struct nft_batch *ret)
