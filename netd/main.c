@@ -11,7 +11,6 @@
 #include "manager.h"
 #include "notify.h"
 #include "state.h"
-#include "trim.h"
 
 struct args {
 	const char *config;    /* borrowed: argv or a literal */
@@ -225,7 +224,6 @@ int main(int argc, char **argv)
 	const char *env_level;
 	int r;
 
-	trim_configure();
 	log_set_ident("netd");
 	/* The environment sets the default; --log-level overrides it. */
 	if ((env_level = getenv("NETD_LOG_LEVEL"))) {

@@ -10,19 +10,6 @@
  */
 #define TRIM_DELAY_USEC (1000 * 1000)
 
-void trim_configure(void)
-{
-	/*
-	 * Large blocks (the config's and the containers' arrays at thousands of containers) are
-	 * mapped on their own and go back to the kernel when freed. glibc's default threshold
-	 * rises to the size of every such block freed, up to 32 MiB: after the first reload of a
-	 * large config its arrays would come from the heap, where they leave holes. Fixing it
-	 * at the default's start keeps them mapped; it fixes the trim threshold too, at its
-	 * default.
-	 */
-	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-}
-
 static int on_trim(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	(void)malloc_trim(0);

@@ -2,16 +2,16 @@
 /*
  * Giving memory back to the kernel. glibc keeps what netd frees for reuse and returns only the
  * top of its heap; a burst (many containers coming up at once, the reload of a large config)
- * leaves free chunks all through it that the steady state does not need.
+ * leaves free chunks all through it that the steady state does not need. malloc's thresholds
+ * stay glibc's: its mmap threshold rises to the largest block freed, so the arrays of a large
+ * config come from the heap from its second reload on and are reused by the next one, where
+ * mapping each afresh cost a reload of 10,000 containers a fifth of its time in page faults.
  */
 #pragma once
 
 #include <systemd/sd-event.h>
 
 #include "util.h"
-
-/* Fix malloc's thresholds; call before anything large is allocated. */
-void trim_configure(void);
 
 /*
  * Arm *s (created on first use, owned by the caller) to return the heap's free pages to the
