@@ -124,19 +124,34 @@ static void sandbox_run(const void *arg, void *result)
 	struct run_res *res = result;
 	struct watch w = {.fd = -1};
 
+	unsigned long long t[6];
+
+	t[0] = now_usec();
 	burst_run(a, res, &w);
+	t[1] = now_usec();
 	if ((a->what & EXP_IDLE) && (a->m == M_NETD || (a->m == M_NETWORKD && opt.idle_networkd)))
 		idle_run(a, res, a->m == M_NETD ? nd.proc.pid : networkd_pid());
+	t[2] = now_usec();
 	if (a->what & EXP_LATENCY)
 		latency_run(a, res, &w);
+	t[3] = now_usec();
 	if ((a->what & EXP_RELOAD) && a->m == M_NETD)
 		reload_run(a, res);
+	t[4] = now_usec();
 	if (a->m == M_NETD)
 		netd_stop();
 	if (a->m == M_NETWORKD)
 		networkd_stop();
 	if (w.fd >= 0)
 		watch_close(&w);
+	t[5] = now_usec();
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr,
+			"bench:   N=%d %s %s: burst %.2f s, idle %.2f s, latency %.2f s, reload "
+			"%.2f s, stop %.2f s\n",
+			a->n, variant_key[a->v], method_name[a->m], (t[1] - t[0]) / 1e6,
+			(t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6, (t[4] - t[3]) / 1e6,
+			(t[5] - t[4]) / 1e6);
 }
 
 /* ---- main -------------------------------------------------------------------------------- */
