@@ -1176,11 +1176,75 @@ long monitor_drain(struct monitor *m)
 	return total;
 }
 
+/*
+ * The kernel's linkwatch (operstate changes) is one queue for the whole machine. A link's
+ * creation queues it (carrier off); queued while it is down, it is handled by the rate-limited
+ * runs, 100 devices a second for every namespace together, unless an urgent event (a carrier
+ * change on a running stacked link, such as a veth whose peer has another ifindex) makes it
+ * run at once, taking up to 200 links that have become urgent. A host-side ve-cI brought up
+ * while its peer is down is such a link, but nothing in its sandbox makes an urgent event:
+ * after a burst its LOWERLAYERDOWN would come out at the rate limit (minutes for thousands,
+ * more when other users' links are queued too), or quickly when someone else on the machine
+ * happens to change a carrier. The kick makes that happen, the same in every run: a veth pair
+ * k0/k1 in a namespace of its own, with no id in the sandbox's (netd, networkd and the
+ * monitor never hear it) and no IPv6; k1 down and up again changes k0's carrier twice.
+ */
+static struct {
+	struct nl_sock *nl; /* owned: a socket in the kick's namespace, NULL until first used */
+	int k1;		    /* k1's ifindex there */
+} kick = {.nl = NULL};
+
+static void kick_setup(void)
+{
+	char buf[NLMSG_BUF_SIZE];
+	_cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), own = -1;
+	int k0;
+
+	if (self < 0 || unshare(CLONE_NEWNET) < 0)
+		die("kick: a namespace of its own: %m");
+	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (own < 0)
+		die("kick: open /proc/self/ns/net: %m");
+	/* no link-local address, no DAD, no router solicitations on k0 and k1 (no IPv6: fine) */
+	{
+		_cleanup_close_ int fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6",
+					      O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0 && write(fd, "1", 1) != 1)
+			die("kick: disable_ipv6: %m");
+	}
+	kick.nl = rt_open();
+	rt_talk(kick.nl,
+		nllink_put_veth(buf, &(struct nllink_name){.name = "k0"},
+				&(struct nllink_name){.name = "k1"}, own),
+		"kick: create k0/k1");
+	k0 = (int)if_nametoindex("k0");
+	kick.k1 = (int)if_nametoindex("k1");
+	if (k0 <= 0 || kick.k1 <= 0)
+		die("kick: no k0 or k1: %m");
+	rt_talk(kick.nl, nlmsg_put_link_set(buf, k0, NULL, IFF_UP, IFF_UP, -1), "kick: k0 up");
+	rt_talk(kick.nl, nlmsg_put_link_set(buf, kick.k1, NULL, IFF_UP, IFF_UP, -1),
+		"kick: k1 up");
+	if (setns(self, CLONE_NEWNET) < 0)
+		die("kick: setns back: %m");
+}
+
+void linkwatch_kick(void)
+{
+	char buf[NLMSG_BUF_SIZE];
+
+	if (!kick.nl)
+		kick_setup();
+	rt_talk(kick.nl, nlmsg_put_link_set(buf, kick.k1, NULL, 0, IFF_UP, -1), "kick: k1 down");
+	rt_talk(kick.nl, nlmsg_put_link_set(buf, kick.k1, NULL, IFF_UP, IFF_UP, -1), "kick: k1 up");
+}
+
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet)
 {
 	unsigned long long t0 = now_usec(), deadline = t0 + (unsigned long long)bound_ms * 1000;
 	unsigned long long last = t0;
 
+	linkwatch_kick();
 	(void)monitor_drain(m);
 	for (;;) {
 		unsigned long long until = last + (unsigned long long)quiet_ms * 1000;
@@ -1192,8 +1256,10 @@ double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *q
 		r = poll(&pfd, 1, remaining_ms(until));
 		if (r < 0 && errno != EINTR)
 			die("poll: %m");
-		if (r > 0 && monitor_drain(m) > 0)
+		if (r > 0 && monitor_drain(m) > 0) {
 			last = now_usec();
+			linkwatch_kick();
+		}
 		if (now_usec() >= last + (unsigned long long)quiet_ms * 1000) {
 			*quiet = true;
 			return since_s(t0);

@@ -123,7 +123,6 @@ static void sandbox_run(const void *arg, void *result)
 	const struct run_arg *a = arg;
 	struct run_res *res = result;
 	struct watch w = {.fd = -1};
-
 	unsigned long long t[6];
 
 	t[0] = now_usec();
