@@ -146,11 +146,12 @@ static void sandbox_run(const void *arg, void *result)
 	t[5] = now_usec();
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr,
-			"bench:   N=%d %s %s: burst %.2f s, idle %.2f s, latency %.2f s, reload "
-			"%.2f s, stop %.2f s\n",
+			"bench:   N=%d %s %s: burst %.2f s (measured %.2f s, its batch %.2f s, %ld "
+			"inotify overflows), idle %.2f s, latency %.2f s, reload %.2f s, stop %.2f "
+			"s\n",
 			a->n, variant_key[a->v], method_name[a->m], (t[1] - t[0]) / 1e6,
-			(t[2] - t[1]) / 1e6, (t[3] - t[2]) / 1e6, (t[4] - t[3]) / 1e6,
-			(t[5] - t[4]) / 1e6);
+			res->burst_s, res->create_s, res->overflows, (t[2] - t[1]) / 1e6,
+			(t[3] - t[2]) / 1e6, (t[4] - t[3]) / 1e6, (t[5] - t[4]) / 1e6);
 }
 
 /* ---- main -------------------------------------------------------------------------------- */
@@ -263,6 +264,8 @@ static void run_cell(struct cell_runs *c, unsigned what)
 {
 	bool baselines = what & (EXP_BURST | EXP_LATENCY);
 	unsigned long long t0 = now_usec();
+	/* what a run leaves the kernel to tear down: veth pairs, with namespaces */
+	long objects = 2L * (c->n + LAT_K) + (c->v == V_BOTH ? c->n + LAT_K : 0);
 
 	c->have[M_NETD] = true;
 	c->have[M_FLOOR] = c->have[M_SEED] = baselines;
@@ -284,8 +287,8 @@ static void run_cell(struct cell_runs *c, unsigned what)
 				continue;
 			snprintf(label, sizeof(label), "N=%d %s, %s, run %d", c->n,
 				 variant_name[c->v], method_name[m], r + 1);
-			run_sandboxed(label, m == M_NETWORKD ? BOX_NETWORKD : 0, sandbox_run, &a,
-				      &c->res[m][r], sizeof(struct run_res),
+			run_sandboxed(label, m == M_NETWORKD ? BOX_NETWORKD : 0, objects,
+				      sandbox_run, &a, &c->res[m][r], sizeof(struct run_res),
 				      burst_ms(c->n) * 3 + 600000);
 		}
 	fprintf(stderr, "bench: N=%d %s done in %.0f s (netd burst median", c->n,

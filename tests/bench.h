@@ -48,6 +48,7 @@ enum {
 	LAT_K = 20,	     /* latency: containers cN..cN+LAT_K-1 are created in turn, then deleted
 			      * at once (deleting a link costs an RCU grace period, ~30 ms) */
 	LAT_GROUP = 9,	     /* their link group */
+	SETTLE_MIN = 1000,   /* links + namespaces a run leaves before its teardown is waited for */
 };
 
 /* How a container's two ends are configured. */
@@ -149,14 +150,14 @@ void seed_container(int i, enum variant v);
 
 /*
  * Run fn(arg, res) in a child that enters its own namespaces (with the extras in box); res
- * (res_size bytes, zeroed first) comes back over a pipe. Then wait (bounded, by watching the
- * net_namespace slab) until the kernel freed the namespaces the run left behind. Dies when the
- * child fails or exceeds timeout_ms.
+ * (res_size bytes, zeroed first) comes back over a pipe. Then, when the run left at least
+ * SETTLE_MIN objects (links and namespaces) for the kernel to tear down, wait (bounded) until
+ * the kernel's time on the CPUs says it is done. Dies when the child fails or exceeds
+ * timeout_ms.
  */
-void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, void *res),
-		   const void *arg, void *res, size_t res_size, int timeout_ms);
-/* The net_namespace objects the kernel holds (/proc/slabinfo), -1 when unknown. */
-long netns_count(void);
+void run_sandboxed(const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms);
 
 /* ---- netd ---------------------------------------------------------------------------------- */
 
