@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -441,84 +442,193 @@ static double kernel_settle(long objects, bool *ret_settled)
 	return since_s(t0);
 }
 
+/* In a sandbox's child: the pipes to its parent (-1 in the parent). */
+static int child_ctl_fd = -1, child_go_fd = -1;
+
+static void child_main(struct sandbox *sb, unsigned box, void (*fn)(const void *arg, void *res),
+		       const void *arg, int res_fd)
+{
+	const char *step = "sandbox";
+	int r = sandbox_unshare(BENCH_DIR, &step);
+
+	if (r < 0)
+		die("sandbox (" BENCH_DIR "): %s: %s (the benchmark runs as root)", step,
+		    strerror(-r));
+	if (box & BOX_NETWORKD)
+		sandbox_networkd();
+	fn(arg, sb->res);
+	sandbox_rejoin();
+	for (size_t off = 0; off < sb->res_size;) {
+		ssize_t w = write(res_fd, (char *)sb->res + off, sb->res_size - off);
+
+		if (w < 0)
+			die("write result: %m");
+		off += (size_t)w;
+	}
+	fflush(stdout);
+	_exit(EXIT_SUCCESS);
+}
+
+void sandbox_detach(void)
+{
+	if (child_ctl_fd >= 0 && write(child_ctl_fd, "D", 1) != 1)
+		die("tell the parent: %m");
+}
+
+void sandbox_rejoin(void)
+{
+	char c;
+	ssize_t n;
+
+	if (child_ctl_fd < 0)
+		return;
+	if (write(child_ctl_fd, "W", 1) != 1)
+		die("tell the parent: %m");
+	do
+		n = read(child_go_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die("the parent is gone");
+	child_ctl_fd = safe_close(child_ctl_fd);
+	child_go_fd = safe_close(child_go_fd);
+}
+
+void sandbox_start(struct sandbox *sb, const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms)
+{
+	int res_p[2], ctl_p[2], go_p[2], r;
+
+	*sb = (struct sandbox){.res = res, .res_size = res_size, .objects = objects,
+			       .timeout_ms = timeout_ms, .t_start = now_usec()};
+	snprintf(sb->what, sizeof(sb->what), "%s", what);
+	memset(res, 0, res_size);
+	/* go: a socket, so that a child that is gone already is EPIPE, not SIGPIPE */
+	if (pipe2(res_p, O_CLOEXEC) < 0 || pipe2(ctl_p, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go_p) < 0)
+		die("pipe: %m");
+	r = proc_fork(&sb->proc);
+	if (r < 0)
+		die("fork: %s", strerror(-r));
+	if (sb->proc.pid == 0) {
+		(void)close(res_p[0]);
+		(void)close(ctl_p[0]);
+		(void)close(go_p[1]);
+		child_ctl_fd = ctl_p[1];
+		child_go_fd = go_p[0];
+		child_main(sb, box, fn, arg, res_p[1]);
+	}
+	(void)close(res_p[1]);
+	(void)close(ctl_p[1]);
+	(void)close(go_p[0]);
+	sb->res_fd = res_p[0];
+	sb->ctl_fd = ctl_p[0];
+	sb->go_fd = go_p[1];
+	/* Until the child detaches or waits to go on (or is gone: then the result says why). */
+	for (;;) {
+		struct pollfd pfd = {.fd = sb->ctl_fd, .events = POLLIN};
+		char c = 0;
+		ssize_t n;
+
+		r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			(void)proc_stop(&sb->proc, SIGKILL, -1);
+			die("%s did not finish within %d s", what, timeout_ms / 1000);
+		}
+		n = read(sb->ctl_fd, &c, 1);
+		if (n == 1 && c == 'D') {
+			sb->detached = true;
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		sb->waiting = true; /* W, or gone */
+		break;
+	}
+	if (fcntl(sb->ctl_fd, F_SETFL, O_NONBLOCK) < 0)
+		die("fcntl: %m");
+	if (!sb->detached)
+		sandbox_finish(sb);
+}
+
+bool sandbox_waiting(struct sandbox *sb)
+{
+	char c;
+	ssize_t n;
+
+	if (sb->waiting)
+		return true;
+	n = read(sb->ctl_fd, &c, 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	sb->waiting = true; /* W, or gone */
+	return true;
+}
+
+void sandbox_finish(struct sandbox *sb)
+{
+	int st, r;
+
+	/* the child may be gone already: then the missing result says so */
+	if (send(sb->go_fd, "G", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET)
+		die("let %s go on: %m", sb->what);
+	sb->go_fd = safe_close(sb->go_fd);
+	/* Read while the child writes: the result may be larger than the pipe. */
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = sb->res_fd, .events = POLLIN},
+					{.fd = sb->proc.pidfd, .events = POLLIN}};
+		ssize_t n;
+
+		if (sb->got == sb->res_size)
+			break;
+		r = poll(pfd, 2, sb->timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			(void)proc_stop(&sb->proc, SIGKILL, -1);
+			die("%s did not finish within %d s", sb->what, sb->timeout_ms / 1000);
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP)))
+			break; /* exited without writing */
+		n = read(sb->res_fd, (char *)sb->res + sb->got, sb->res_size - sb->got);
+		if (n <= 0)
+			break;
+		sb->got += (size_t)n;
+	}
+	sb->res_fd = safe_close(sb->res_fd);
+	st = proc_wait(&sb->proc, sb->timeout_ms);
+	sb->ctl_fd = safe_close(sb->ctl_fd); /* after its end: no SIGPIPE for its "waiting" */
+	if (st == -ETIME) {
+		(void)proc_stop(&sb->proc, SIGKILL, -1);
+		die("%s did not exit within %d s", sb->what, sb->timeout_ms / 1000);
+	}
+	proc_done(&sb->proc);
+	if (st != 0)
+		die("%s failed (status %d)", sb->what, st);
+	if (sb->got != sb->res_size)
+		die("%s sent no result", sb->what);
+	{
+		bool settled;
+		double run_s = since_s(sb->t_start), waited = kernel_settle(sb->objects, &settled);
+
+		if (getenv("BENCH_VERBOSE"))
+			fprintf(stderr, "bench: %s: %.1f s%s; the kernel's teardown: %.1f s%s\n",
+				sb->what, run_s, sb->detached ? " (detached for a while)" : "",
+				waited, settled ? "" : " (still busy: the bound)");
+	}
+}
+
 void run_sandboxed(const char *what, unsigned box, long objects,
 		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
 		   size_t res_size, int timeout_ms)
 {
-	unsigned long long t_start = now_usec();
-	struct proc p;
-	int fds[2], st, r;
-	size_t got = 0;
+	struct sandbox sb;
 
-	memset(res, 0, res_size);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		die("pipe: %m");
-	r = proc_fork(&p);
-	if (r < 0)
-		die("fork: %s", strerror(-r));
-	if (p.pid == 0) {
-		const char *step = "sandbox";
-
-		(void)close(fds[0]);
-		r = sandbox_unshare(BENCH_DIR, &step);
-		if (r < 0)
-			die("sandbox (" BENCH_DIR "): %s: %s (the benchmark runs as root)", step,
-			    strerror(-r));
-		if (box & BOX_NETWORKD)
-			sandbox_networkd();
-		fn(arg, res);
-		for (size_t off = 0; off < res_size;) {
-			ssize_t w = write(fds[1], (char *)res + off, res_size - off);
-
-			if (w < 0)
-				die("write result: %m");
-			off += (size_t)w;
-		}
-		fflush(stdout);
-		_exit(EXIT_SUCCESS);
-	}
-	(void)close(fds[1]);
-	/* Read while the child writes: the result may be larger than the pipe. */
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN},
-					{.fd = p.pidfd, .events = POLLIN}};
-		ssize_t n;
-
-		if (got == res_size)
-			break;
-		r = poll(pfd, 2, timeout_ms);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			(void)proc_stop(&p, SIGKILL, -1);
-			die("%s did not finish within %d s", what, timeout_ms / 1000);
-		}
-		if (!(pfd[0].revents & (POLLIN | POLLHUP)))
-			break; /* exited without writing */
-		n = read(fds[0], (char *)res + got, res_size - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	(void)close(fds[0]);
-	st = proc_wait(&p, timeout_ms);
-	if (st == -ETIME) {
-		(void)proc_stop(&p, SIGKILL, -1);
-		die("%s did not exit within %d s", what, timeout_ms / 1000);
-	}
-	proc_done(&p);
-	if (st != 0)
-		die("%s failed (status %d)", what, st);
-	if (got != res_size)
-		die("%s sent no result", what);
-	{
-		bool settled;
-		double run_s = since_s(t_start), waited = kernel_settle(objects, &settled);
-
-		if (getenv("BENCH_VERBOSE"))
-			fprintf(stderr, "bench: %s: %.1f s; the kernel's teardown: %.1f s%s\n",
-				what, run_s, waited, settled ? "" : " (still busy: the bound)");
-	}
+	sandbox_start(&sb, what, box, objects, fn, arg, res, res_size, timeout_ms);
+	if (sb.detached)
+		sandbox_finish(&sb);
 }
 
 /* ---- netd ------------------------------------------------------------------------------------ */
