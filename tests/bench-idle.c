@@ -3,7 +3,7 @@
  * Experiment 5, idle and memory: N configured containers (after the burst, in the same
  * sandbox). The kernel keeps announcing operstate changes for a while after a burst, so first
  * an `ip monitor all-nsid link address route` must see nothing for QUIET_MS (bounded: 60 s, or
- * 20 ms a link; linkwatch kicked, see bench-lib.c). Then opt.runs windows of BENCH_IDLE_S
+ * 20 ms a link; after linkwatch_sync(), see bench-lib.c). Then opt.runs windows of BENCH_IDLE_S
  * seconds one after the other (a timerfd, not a sleep: the daemon exiting ends it too), each
  * one of the table's runs: the daemon's CPU time (utime + stime, and schedstat's run time) and
  * its voluntary + involuntary context switches; a window in which the kernel announced

@@ -277,11 +277,10 @@ void monitor_start(struct monitor *m);
 void monitor_stop(struct monitor *m);
 /* Read what is queued; returns the bytes read. */
 long monitor_drain(struct monitor *m);
-/* Have the kernel's linkwatch handle the links waiting in its queue that are urgent by now
- * (bench-lib.c says why), instead of at its rate limit. */
-void linkwatch_kick(void);
-/* Wait until m sees nothing for quiet_ms, at most bound_ms; linkwatch_kick() first and after
- * everything m sees. Returns the time waited (s);
+/* Have the kernel handle now what its linkwatch queue holds for the links of the sandbox's
+ * namespace (bench-lib.c says why), instead of at its rate limit. */
+void linkwatch_sync(void);
+/* linkwatch_sync(), then wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time waited (s);
  * *quiet: whether the silence came. */
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet);
 
