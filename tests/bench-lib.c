@@ -355,6 +355,12 @@ void seed_container(int i, enum variant v)
 	seed_step(ip, (char *[]){ip, "-n", ns, "-6", "route", "add", "default", "via", h6, NULL});
 }
 
+void routes_flush(void)
+{
+	(void)run_cmd((char *[]){opt.ip, "-4", "route", "flush", "table", "all", NULL}, NETD_MS);
+	(void)run_cmd((char *[]){opt.ip, "-6", "route", "flush", "table", "all", NULL}, NETD_MS);
+}
+
 /* ---- sandbox runs -----------------------------------------------------------------------------
  */
 
@@ -1244,9 +1250,14 @@ void monitor_start(struct monitor *m)
 			"link",	     "address", "route",    NULL};
 	int fds[2];
 
+	/* its complaints (ENOBUFS when the kernel announces 20,000 links at once) to a file */
+	_cleanup_close_ int err = open(MONITOR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (err < 0)
+		die("open " MONITOR_LOG ": %m");
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die("pipe: %m");
-	m->proc = spawn_or_die(argv, fds[1], -1, NULL);
+	m->proc = spawn_or_die(argv, fds[1], err, NULL);
 	(void)close(fds[1]);
 	m->fd = fds[0];
 	if (fcntl(m->fd, F_SETFL, O_NONBLOCK) < 0)

@@ -149,6 +149,7 @@ static void sandbox_run(const void *arg, void *result)
 		networkd_stop();
 	if (w.fd >= 0)
 		watch_close(&w);
+	routes_flush();
 	t[5] = now_usec();
 	if (getenv("BENCH_VERBOSE"))
 		fprintf(stderr,
