@@ -218,7 +218,7 @@ static struct series collect(const struct cell_runs *c, pick_fn pick)
 {
 	struct series s = {.n = 0};
 
-	for (int r = 0; r < opt.runs; r++)
+	for (int r = 0; r < c->runs; r++)
 		series_add(&s, pick(c, r));
 	return s;
 }
@@ -256,7 +256,10 @@ void burst_report(const struct cell_runs *c, bool header)
 		printf("  %6s  %-34s %10s %10s %10s %10s\n", "N", "", "min", "median", "max",
 		       "per cont.");
 	}
-	printf("  %6d\n", c->n);
+	if (c->runs < opt.runs)
+		printf("  %6d  (beyond BENCH_FULL_MAX: netd alone, %d run)\n", c->n, c->runs);
+	else
+		printf("  %6d\n", c->n);
 	if (c->have[M_FLOOR]) {
 		row(c, true, "create (ip -batch, links only)", pick_create);
 		row(c, false, both ? "create + host-side floor" : "create + floor (1 ip -batch)",
@@ -304,9 +307,10 @@ void burst_report(const struct cell_runs *c, bool header)
 	if (c->have[M_SEED] && c->have[M_FLOOR])
 		printf(" | seed beyond create / netd beyond its batch %s",
 		       fmt_ratio(med(c, pick_seed_ops), med(c, pick_netd_beyond)));
-	printf(" | writes %.1f per container", (double)c->res[M_NETD][0].writes / c->n);
+	printf("%swrites %.1f per container", c->have[M_FLOOR] ? " | " : "",
+	       (double)c->res[M_NETD][0].writes / c->n);
 	printf("\n");
-	for (int r = 0; r < opt.runs; r++)
+	for (int r = 0; r < c->runs; r++)
 		if (c->res[M_NETD][r].writes != c->res[M_NETD][0].writes)
 			note("burst N=%d %s: writes differ between runs (%ld, %ld)", c->n,
 			     variant_name[c->v], c->res[M_NETD][0].writes,

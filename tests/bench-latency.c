@@ -102,13 +102,13 @@ struct lat {
 static struct lat lat_of(const struct cell_runs *c, enum method m)
 {
 	struct lat l = {.n = 0};
-	double *all = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
-	double *call = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
+	double *all = calloc((size_t)c->runs * MAX_LAT_REPS, sizeof(double));
+	double *call = calloc((size_t)c->runs * MAX_LAT_REPS, sizeof(double));
 
 	if (!all || !call)
 		die("out of memory");
 	l.run_p50.n = 0;
-	for (int r = 0; r < opt.runs; r++) {
+	for (int r = 0; r < c->runs; r++) {
 		const struct run_res *x = &c->res[m][r];
 		double one[MAX_LAT_REPS];
 
@@ -159,7 +159,7 @@ void latency_report(const struct cell_runs *c, bool header)
 		l[m] = lat_of(c, (enum method)m);
 		int loud = 0;
 
-		for (int r = 0; r < opt.runs; r++)
+		for (int r = 0; r < c->runs; r++)
 			loud += c->res[m][r].lat_loud;
 		printf("  %6s  %-28s %7d %s %s %s   %s  %s %s", "", lat_label[m], l[m].n,
 		       fmt_t(l[m].p50, 10), fmt_t(l[m].p99, 10), fmt_t(l[m].max, 10),

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -354,6 +355,12 @@ void seed_container(int i, enum variant v)
 	seed_step(ip, (char *[]){ip, "-n", ns, "-6", "route", "add", "default", "via", h6, NULL});
 }
 
+void routes_flush(void)
+{
+	(void)run_cmd((char *[]){opt.ip, "-4", "route", "flush", "table", "all", NULL}, NETD_MS);
+	(void)run_cmd((char *[]){opt.ip, "-6", "route", "flush", "table", "all", NULL}, NETD_MS);
+}
+
 /* ---- sandbox runs -----------------------------------------------------------------------------
  */
 
@@ -378,160 +385,256 @@ static void sandbox_networkd(void)
 		die("mask in " ETC_NETWORK ": %m");
 }
 
-/* The net_namespace slab's active objects and objects per slab (/proc/slabinfo); -1: unknown. */
-static long netns_slab(long *per_slab)
+/* The machine's system + irq + softirq time so far, in USER_HZ ticks (/proc/stat). */
+static long long kernel_ticks(void)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/slabinfo", "re");
-	char line[512];
-	long n, total, size, per;
+	_cleanup_fclose_ FILE *f = fopen("/proc/stat", "re");
+	long long user, nice, sys, idle, iowait, irq, softirq;
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "net_namespace %ld %ld %ld %ld", &n, &total, &size, &per) == 4) {
-			if (per_slab)
-				*per_slab = per;
-			return n;
-		}
-	return -1;
-}
-
-long netns_count(void)
-{
-	return netns_slab(NULL);
+	if (!f || fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld", &user, &nice, &sys, &idle,
+			 &iowait, &irq, &softirq) != 7)
+		die("read /proc/stat: %m");
+	return sys + irq + softirq;
 }
 
 /*
- * The kernel frees a namespace in the background (cleanup_net: every device unregistered,
- * then the namespace), for thousands of them seconds of work on the CPUs the next run needs:
- * wait until the net_namespace objects are back to what they were before the run, or have
- * stopped falling for 2 s. The count is the slab's, which includes what is free in the CPUs'
- * own slabs ("back" is within two slabs a CPU) and objects whose release the kernel defers
- * until later activity (hence "stopped falling"); someone else's namespaces come and go too.
- * Bounded: 30 s + 5 ms a namespace, and a timeout is only a note. Returns the time waited.
+ * A run's namespace is torn down after its last process exits, by the kernel's own workers,
+ * mostly under RTNL: every namespace, link, address and route the run left. That is 0.5 s of
+ * a CPU for 1,000 namespaces with their links, 5 s for 5,000 configured host-side pairs and
+ * 30 s for 10,000 (the IPv6 routes make it quadratic: every link's removal walks them all),
+ * which the next run would compete with: a seed run right after a floor run at N=5000 took
+ * 8.2 s instead of 2.7 s. So after a run that left at least SETTLE_MIN of them, wait until a
+ * 200 ms interval in which the machine's kernel time (system, irq, softirq) stayed under 20 %
+ * of a CPU. Bounded: 2 s + objects^2 / 10^4 ms (42 s for 20,000); someone else's work on the
+ * machine counts too, and then the bound ends it. (The net_namespace slab is no measure: the
+ * kernel frees those objects long after the work, 1,000 namespaces were still counted a
+ * minute later.) Returns the time waited.
  */
-static double netns_settle(long before, long created)
+static double kernel_settle(long objects, bool *ret_settled)
 {
-	unsigned long long t0 = now_usec(), last_drop = t0;
-	unsigned long long deadline = t0 + (30000ULL + (unsigned long long)created * 5) * 1000;
+	unsigned long long t0 = now_usec();
+	unsigned long long deadline =
+	    t0 + 2000000ULL + (unsigned long long)objects * (unsigned long long)objects / 10;
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	struct itimerspec its = {.it_interval.tv_nsec = 100000000, .it_value.tv_nsec = 100000000};
-	long per = 8, now = netns_slab(&per), low = now, slack;
+	struct itimerspec its = {.it_interval.tv_nsec = 200000000, .it_value.tv_nsec = 200000000};
+	long long last;
 
-	slack = 2 * per * sysconf(_SC_NPROCESSORS_ONLN);
-	if (before < 0 || now < 0 || now <= before + slack)
+	*ret_settled = true;
+	if (objects < SETTLE_MIN)
 		return 0;
 	if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
 		die("timerfd: %m");
+	last = kernel_ticks();
 	for (;;) {
 		struct pollfd pfd = {.fd = tfd, .events = POLLIN};
 		uint64_t ticks;
+		long long now;
 		int r = poll(&pfd, 1, remaining_ms(deadline));
 
 		if (r < 0 && errno != EINTR)
 			die("poll: %m");
 		if (r == 0) {
-			note("the kernel still holds %ld network namespaces more than before the "
-			     "run (%ld), going on",
-			     now - before, before);
+			*ret_settled = false;
 			break;
 		}
 		if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 			die("read timerfd: %m");
-		now = netns_count();
-		if (now <= before + slack)
+		now = kernel_ticks();
+		/* 200 ms: 20 USER_HZ ticks a CPU */
+		if (ticks == 1 && now - last <= 4)
 			break;
-		if (now < low) {
-			low = now;
-			last_drop = now_usec();
-		} else if (now_usec() - last_drop >= 2000000ULL) {
-			break;
-		}
+		last = now;
 	}
 	return since_s(t0);
 }
 
-void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, void *res),
-		   const void *arg, void *res, size_t res_size, int timeout_ms)
-{
-	long before = netns_count();
-	unsigned long long t_start = now_usec();
-	struct proc p;
-	int fds[2], st, r;
-	size_t got = 0;
+/* In a sandbox's child: the pipes to its parent (-1 in the parent). */
+static int child_ctl_fd = -1, child_go_fd = -1;
 
+static void child_main(struct sandbox *sb, unsigned box, void (*fn)(const void *arg, void *res),
+		       const void *arg, int res_fd)
+{
+	const char *step = "sandbox";
+	int r = sandbox_unshare(BENCH_DIR, &step);
+
+	if (r < 0)
+		die("sandbox (" BENCH_DIR "): %s: %s (the benchmark runs as root)", step,
+		    strerror(-r));
+	if (box & BOX_NETWORKD)
+		sandbox_networkd();
+	fn(arg, sb->res);
+	sandbox_rejoin();
+	for (size_t off = 0; off < sb->res_size;) {
+		ssize_t w = write(res_fd, (char *)sb->res + off, sb->res_size - off);
+
+		if (w < 0)
+			die("write result: %m");
+		off += (size_t)w;
+	}
+	fflush(stdout);
+	_exit(EXIT_SUCCESS);
+}
+
+void sandbox_detach(void)
+{
+	if (child_ctl_fd >= 0 && write(child_ctl_fd, "D", 1) != 1)
+		die("tell the parent: %m");
+}
+
+void sandbox_rejoin(void)
+{
+	char c;
+	ssize_t n;
+
+	if (child_ctl_fd < 0)
+		return;
+	if (write(child_ctl_fd, "W", 1) != 1)
+		die("tell the parent: %m");
+	do
+		n = read(child_go_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die("the parent is gone");
+	child_ctl_fd = safe_close(child_ctl_fd);
+	child_go_fd = safe_close(child_go_fd);
+}
+
+void sandbox_start(struct sandbox *sb, const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms)
+{
+	int res_p[2], ctl_p[2], go_p[2], r;
+
+	*sb = (struct sandbox){.res = res, .res_size = res_size, .objects = objects,
+			       .timeout_ms = timeout_ms, .t_start = now_usec()};
+	snprintf(sb->what, sizeof(sb->what), "%s", what);
 	memset(res, 0, res_size);
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	/* go: a socket, so that a child that is gone already is EPIPE, not SIGPIPE */
+	if (pipe2(res_p, O_CLOEXEC) < 0 || pipe2(ctl_p, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go_p) < 0)
 		die("pipe: %m");
-	r = proc_fork(&p);
+	r = proc_fork(&sb->proc);
 	if (r < 0)
 		die("fork: %s", strerror(-r));
-	if (p.pid == 0) {
-		const char *step = "sandbox";
-
-		(void)close(fds[0]);
-		r = sandbox_unshare(BENCH_DIR, &step);
-		if (r < 0)
-			die("sandbox (" BENCH_DIR "): %s: %s (the benchmark runs as root)", step,
-			    strerror(-r));
-		if (box & BOX_NETWORKD)
-			sandbox_networkd();
-		fn(arg, res);
-		for (size_t off = 0; off < res_size;) {
-			ssize_t w = write(fds[1], (char *)res + off, res_size - off);
-
-			if (w < 0)
-				die("write result: %m");
-			off += (size_t)w;
-		}
-		fflush(stdout);
-		_exit(EXIT_SUCCESS);
+	if (sb->proc.pid == 0) {
+		(void)close(res_p[0]);
+		(void)close(ctl_p[0]);
+		(void)close(go_p[1]);
+		child_ctl_fd = ctl_p[1];
+		child_go_fd = go_p[0];
+		child_main(sb, box, fn, arg, res_p[1]);
 	}
-	(void)close(fds[1]);
-	/* Read while the child writes: the result may be larger than the pipe. */
+	(void)close(res_p[1]);
+	(void)close(ctl_p[1]);
+	(void)close(go_p[0]);
+	sb->res_fd = res_p[0];
+	sb->ctl_fd = ctl_p[0];
+	sb->go_fd = go_p[1];
+	/* Until the child detaches or waits to go on (or is gone: then the result says why). */
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = fds[0], .events = POLLIN},
-					{.fd = p.pidfd, .events = POLLIN}};
+		struct pollfd pfd = {.fd = sb->ctl_fd, .events = POLLIN};
+		char c = 0;
 		ssize_t n;
 
-		if (got == res_size)
-			break;
-		r = poll(pfd, 2, timeout_ms);
+		r = poll(&pfd, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			(void)proc_stop(&p, SIGKILL, -1);
+			(void)proc_stop(&sb->proc, SIGKILL, -1);
 			die("%s did not finish within %d s", what, timeout_ms / 1000);
+		}
+		n = read(sb->ctl_fd, &c, 1);
+		if (n == 1 && c == 'D') {
+			sb->detached = true;
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		sb->waiting = true; /* W, or gone */
+		break;
+	}
+	if (fcntl(sb->ctl_fd, F_SETFL, O_NONBLOCK) < 0)
+		die("fcntl: %m");
+	if (!sb->detached)
+		sandbox_finish(sb);
+}
+
+bool sandbox_waiting(struct sandbox *sb)
+{
+	char c;
+	ssize_t n;
+
+	if (sb->waiting)
+		return true;
+	n = read(sb->ctl_fd, &c, 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	sb->waiting = true; /* W, or gone */
+	return true;
+}
+
+void sandbox_finish(struct sandbox *sb)
+{
+	int st, r;
+
+	/* the child may be gone already: then the missing result says so */
+	if (send(sb->go_fd, "G", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE && errno != ECONNRESET)
+		die("let %s go on: %m", sb->what);
+	sb->go_fd = safe_close(sb->go_fd);
+	/* Read while the child writes: the result may be larger than the pipe. */
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = sb->res_fd, .events = POLLIN},
+					{.fd = sb->proc.pidfd, .events = POLLIN}};
+		ssize_t n;
+
+		if (sb->got == sb->res_size)
+			break;
+		r = poll(pfd, 2, sb->timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			(void)proc_stop(&sb->proc, SIGKILL, -1);
+			die("%s did not finish within %d s", sb->what, sb->timeout_ms / 1000);
 		}
 		if (!(pfd[0].revents & (POLLIN | POLLHUP)))
 			break; /* exited without writing */
-		n = read(fds[0], (char *)res + got, res_size - got);
+		n = read(sb->res_fd, (char *)sb->res + sb->got, sb->res_size - sb->got);
 		if (n <= 0)
 			break;
-		got += (size_t)n;
+		sb->got += (size_t)n;
 	}
-	(void)close(fds[0]);
-	st = proc_wait(&p, timeout_ms);
+	sb->res_fd = safe_close(sb->res_fd);
+	st = proc_wait(&sb->proc, sb->timeout_ms);
+	sb->ctl_fd = safe_close(sb->ctl_fd); /* after its end: no SIGPIPE for its "waiting" */
 	if (st == -ETIME) {
-		(void)proc_stop(&p, SIGKILL, -1);
-		die("%s did not exit within %d s", what, timeout_ms / 1000);
+		(void)proc_stop(&sb->proc, SIGKILL, -1);
+		die("%s did not exit within %d s", sb->what, sb->timeout_ms / 1000);
 	}
-	proc_done(&p);
+	proc_done(&sb->proc);
 	if (st != 0)
-		die("%s failed (status %d)", what, st);
-	if (got != res_size)
-		die("%s sent no result", what);
+		die("%s failed (status %d)", sb->what, st);
+	if (sb->got != sb->res_size)
+		die("%s sent no result", sb->what);
 	{
-		long after = netns_count();
-		double waited = netns_settle(before, after - before);
+		bool settled;
+		double run_s = since_s(sb->t_start), waited = kernel_settle(sb->objects, &settled);
 
 		if (getenv("BENCH_VERBOSE"))
-			fprintf(stderr,
-				"bench: %s: %.1f s; net_namespace %ld before, %ld after, %ld "
-				"after %.1f s settling\n",
-				what, since_s(t_start) - waited, before, after, netns_count(),
-				waited);
+			fprintf(stderr, "bench: %s: %.1f s%s; the kernel's teardown: %.1f s%s\n",
+				sb->what, run_s, sb->detached ? " (detached for a while)" : "",
+				waited, settled ? "" : " (still busy: the bound)");
 	}
+}
+
+void run_sandboxed(const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms)
+{
+	struct sandbox sb;
+
+	sandbox_start(&sb, what, box, objects, fn, arg, res, res_size, timeout_ms);
+	if (sb.detached)
+		sandbox_finish(&sb);
 }
 
 /* ---- netd ------------------------------------------------------------------------------------ */
@@ -1142,12 +1245,19 @@ void rt_floor_ops(struct nl_sock *nl, struct nl_sock *in, int netns_fd, int i)
 
 void monitor_start(struct monitor *m)
 {
-	char *argv[] = {opt.ip, "monitor", "all-nsid", "link", "address", "route", NULL};
+	/* a large buffer: linkwatch_sync() may have 10,000 links announced at once */
+	char *argv[] = {opt.ip,	     "-rcvbuf", "16777216", "monitor", "all-nsid",
+			"link",	     "address", "route",    NULL};
 	int fds[2];
 
+	/* its complaints (ENOBUFS when the kernel announces 20,000 links at once) to a file */
+	_cleanup_close_ int err = open(MONITOR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	if (err < 0)
+		die("open " MONITOR_LOG ": %m");
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		die("pipe: %m");
-	m->proc = spawn_or_die(argv, fds[1], -1, NULL);
+	m->proc = spawn_or_die(argv, fds[1], err, NULL);
 	(void)close(fds[1]);
 	m->fd = fds[0];
 	if (fcntl(m->fd, F_SETFL, O_NONBLOCK) < 0)
@@ -1176,11 +1286,82 @@ long monitor_drain(struct monitor *m)
 	return total;
 }
 
+/*
+ * The kernel's linkwatch (operstate changes) is one queue for the whole machine. A link's
+ * creation queues it (carrier off); queued while it is down, it is handled by the rate-limited
+ * runs, 100 devices a second for every namespace together, unless an urgent event (a carrier
+ * change on a running stacked link) makes linkwatch run at once for the links that are urgent
+ * by then. A host-side ve-cI brought up while its peer pI is down is such a link, but nothing
+ * in its sandbox makes an urgent event: after a burst its LOWERLAYERDOWN came out at the rate
+ * limit (20 s for 1,000 host side, more when other users' links were queued too), or at once
+ * when someone else on the machine happened to change a carrier. And the down pI stay queued
+ * (silently: a link that is down is not announced) for as long again, 100 s for 10,000,
+ * slowing every other namespace's links down: a both-sides latency run next to a sandbox with
+ * 10,000 of them took 30 s instead of 1 s.
+ *
+ * Asking for a link (RTM_GETLINK of its ifindex) makes the kernel handle its queued event
+ * there and then (linkwatch_sync_dev() in rtnl_getlink()). So before a wait for quiet the
+ * benchmark asks for every link of the sandbox's namespace, once.
+ */
+struct ifindexes {
+	int *v;
+	size_t n, cap;
+};
+
+static int on_link(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct ifindexes *l = userdata;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		int *v = realloc(l->v, cap * sizeof(int));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = ifi->ifi_index;
+	return 0;
+}
+
+static int on_nothing(const struct nlmsghdr *nlh, void *userdata)
+{
+	return 0;
+}
+
+void linkwatch_sync(void)
+{
+	char buf[NLMSG_BUF_SIZE];
+	struct nl_sock *nl = rt_open();
+	struct ifindexes l = {.v = NULL};
+	int r;
+
+	do {
+		l.n = 0;
+		r = nl_dump(nl, nlmsg_put_dump(buf, RTM_GETLINK, AF_UNSPEC), on_link, &l);
+	} while (r == -EINTR);
+	if (r < 0)
+		die("dump the links: %s", strerror(-r));
+	for (size_t i = 0; i < l.n; i++) {
+		r = nl_get(nl, nlmsg_put_getlink(buf, l.v[i]), on_nothing, NULL);
+		/* -ENODEV: gone meanwhile */
+		if (r < 0 && r != -ENODEV)
+			die("RTM_GETLINK %d: %s", l.v[i], strerror(-r));
+	}
+	free(l.v);
+	nl_close(nl);
+}
+
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet)
 {
 	unsigned long long t0 = now_usec(), deadline = t0 + (unsigned long long)bound_ms * 1000;
 	unsigned long long last = t0;
 
+	linkwatch_sync();
 	(void)monitor_drain(m);
 	for (;;) {
 		unsigned long long until = last + (unsigned long long)quiet_ms * 1000;

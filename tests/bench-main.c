@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `make bench`: netd against the baselines measured in the same run (see DEVELOPERS.md,
- * "Benchmark"). For every variant (host side only; both sides, namespaces) and every N, each
- * method runs BENCH_RUNS times, each time in fresh namespaces of its own, the methods
- * interleaved run by run; a run is the burst (experiment 1) and then, in the same sandbox, the
- * idle window (5), the latency repetitions (2) and netd's reloads (3). The forwards (4) have
+ * "Benchmark"). For every variant (host side only; both sides, namespaces) and every N up to
+ * BENCH_FULL_MAX, each method runs BENCH_RUNS times, each time in fresh namespaces of its own,
+ * the methods interleaved run by run; a run is the burst (experiment 1) and then, in the same
+ * sandbox, the latency repetitions (2) and netd's reloads (3). The first netd run of an N in
+ * BENCH_IDLE_N has the idle windows (5) after its burst, BENCH_RUNS of them one after the
+ * other, detached: the other runs go on meanwhile. Beyond BENCH_FULL_MAX netd runs alone, in
+ * one sandbox: its burst, the idle windows, BENCH_RUNS reload rounds. The forwards (4) have
  * sandboxes of their own. Progress goes to stderr, the tables to stdout at the end.
  *
  * Exits non-zero only when something did not work (a daemon never reached configured, a
@@ -118,25 +121,44 @@ static const char *find_networkd(void)
 
 /* ---- one run in its sandbox ------------------------------------------------------------------ */
 
+/* The run: the burst, then what a->what says. res: a->rounds of them (reload round k in
+ * res[k], everything else in res[0]). */
 static void sandbox_run(const void *arg, void *result)
 {
 	const struct run_arg *a = arg;
 	struct run_res *res = result;
 	struct watch w = {.fd = -1};
+	unsigned long long t[6];
 
+	t[0] = now_usec();
 	burst_run(a, res, &w);
+	t[1] = now_usec();
 	if ((a->what & EXP_IDLE) && (a->m == M_NETD || (a->m == M_NETWORKD && opt.idle_networkd)))
 		idle_run(a, res, a->m == M_NETD ? nd.proc.pid : networkd_pid());
+	t[2] = now_usec();
 	if (a->what & EXP_LATENCY)
 		latency_run(a, res, &w);
+	t[3] = now_usec();
 	if ((a->what & EXP_RELOAD) && a->m == M_NETD)
-		reload_run(a, res);
+		for (int k = 0; k < a->rounds; k++)
+			reload_run(a, &res[k]);
+	t[4] = now_usec();
 	if (a->m == M_NETD)
 		netd_stop();
 	if (a->m == M_NETWORKD)
 		networkd_stop();
 	if (w.fd >= 0)
 		watch_close(&w);
+	routes_flush();
+	t[5] = now_usec();
+	if (getenv("BENCH_VERBOSE"))
+		fprintf(stderr,
+			"bench:   N=%d %s %s: burst %.2f s (measured %.2f s, its batch %.2f s, %ld "
+			"inotify overflows), idle %.2f s, latency %.2f s, reload %.2f s, stop %.2f "
+			"s\n",
+			a->n, variant_key[a->v], method_name[a->m], (t[1] - t[0]) / 1e6,
+			res->burst_s, res->create_s, res->overflows, (t[2] - t[1]) / 1e6,
+			(t[3] - t[2]) / 1e6, (t[4] - t[3]) / 1e6, (t[5] - t[4]) / 1e6);
 }
 
 /* ---- main -------------------------------------------------------------------------------- */
@@ -245,43 +267,91 @@ static unsigned sides_env(void)
 	die("BENCH_SIDES=%s: expected host or both", v);
 }
 
-static void run_cell(struct cell_runs *c, unsigned what)
+/*
+ * Runs with idle windows detach for them (bench-idle.c): the sequence goes on with other runs
+ * meanwhile, and each goes on alone, between two runs, once its windows are over.
+ */
+enum { MAX_DETACHED = 8 };
+static struct sandbox *detached[MAX_DETACHED];
+static int n_detached;
+
+static void rejoin(bool all)
 {
-	bool baselines = what & (EXP_BURST | EXP_LATENCY);
+	for (int i = 0; i < n_detached;)
+		if (all || sandbox_waiting(detached[i])) {
+			sandbox_finish(detached[i]);
+			detached[i] = detached[--n_detached];
+		} else {
+			i++;
+		}
+}
+
+/* What a run leaves the kernel to tear down: veth pairs, with namespaces. */
+static long run_objects(const struct cell_runs *c)
+{
+	return 2L * (c->n + LAT_K) + (c->v == V_BOTH ? c->n + LAT_K : 0);
+}
+
+static void run_one(struct cell_runs *c, enum method m, int r)
+{
+	bool idle = (c->what & EXP_IDLE) && r == 0 &&
+		    (m == M_NETD || (m == M_NETWORKD && opt.idle_networkd));
+	struct run_arg a = {.n = c->n,
+			    .v = c->v,
+			    .m = m,
+			    .what = c->what & ~(idle ? 0 : EXP_IDLE),
+			    .rounds = c->runs < opt.runs ? opt.runs : 1};
+	struct sandbox *sb = m == M_NETD ? &c->idle_sb : &c->idle_sb_networkd;
+	struct sandbox one;
+	char label[128];
+
+	if (c->n > opt.full_max)
+		a.what &= ~EXP_LATENCY;
+	snprintf(label, sizeof(label), "N=%d %s, %s, run %d", c->n, variant_name[c->v],
+		 method_name[m], r + 1);
+	if (!idle)
+		sb = &one;
+	rejoin(false);
+	sandbox_start(sb, label, m == M_NETWORKD ? BOX_NETWORKD : 0, run_objects(c), sandbox_run,
+		      &a, &c->res[m][r], sizeof(struct run_res) * (size_t)a.rounds,
+		      burst_ms(c->n) * 3 + 600000 + opt.idle_ms * (opt.runs + IDLE_RETRIES));
+	if (!sb->detached)
+		return;
+	if (!idle || n_detached == MAX_DETACHED)
+		die("%s detached unexpectedly", label);
+	detached[n_detached++] = sb;
+}
+
+static void run_cell(struct cell_runs *c)
+{
+	bool baselines = c->n <= opt.full_max && (c->what & (EXP_BURST | EXP_LATENCY));
 	unsigned long long t0 = now_usec();
 
+	c->runs = c->n <= opt.full_max ? opt.runs : 1;
 	c->have[M_NETD] = true;
 	c->have[M_FLOOR] = c->have[M_SEED] = baselines;
 	c->have[M_NETWORKD] = c->v == V_HOST && opt.networkd && c->n <= opt.networkd_max &&
-			      (baselines || (what & EXP_IDLE));
+			      c->n <= opt.full_max && (baselines || (c->what & EXP_IDLE));
 	for (int m = 0; m < _M_MAX; m++)
 		if (c->have[m]) {
 			c->res[m] = calloc((size_t)opt.runs, sizeof(struct run_res));
 			if (!c->res[m])
 				die("out of memory");
 		}
-	for (int r = 0; r < opt.runs; r++)
-		for (int m = 0; m < _M_MAX; m++) {
-			struct run_arg a = {
-			    .n = c->n, .v = c->v, .m = (enum method)m, .what = what};
-			char label[128];
-
-			if (!c->have[m])
-				continue;
-			snprintf(label, sizeof(label), "N=%d %s, %s, run %d", c->n,
-				 variant_name[c->v], method_name[m], r + 1);
-			run_sandboxed(label, m == M_NETWORKD ? BOX_NETWORKD : 0, sandbox_run, &a,
-				      &c->res[m][r], sizeof(struct run_res),
-				      burst_ms(c->n) * 3 + 600000);
-		}
-	fprintf(stderr, "bench: N=%d %s done in %.0f s (netd burst median", c->n,
+	for (int r = 0; r < c->runs; r++)
+		for (int m = 0; m < _M_MAX; m++)
+			if (c->have[m])
+				run_one(c, (enum method)m, r);
+	fprintf(stderr, "bench: N=%d %s: runs done in %.0f s (netd burst median", c->n,
 		variant_name[c->v], since_s(t0));
 	{
 		struct series s = {.n = 0};
 
-		for (int r = 0; r < opt.runs; r++)
-			series_add(&s, c->res[M_NETD][r].burst_s);
-		fprintf(stderr, " %s)\n", fmt_t(series_median(&s), 1));
+		/* of the runs that are over: the idle run goes on (detached) */
+		for (int r = 0; r < c->runs; r++)
+			if (c->res[M_NETD][r].burst_s > 0)
+				series_add(&s, c->res[M_NETD][r].burst_s);
+		fprintf(stderr, " %s)\n", s.n ? fmt_t(series_median(&s), 1) : "later");
 	}
 }
 
@@ -301,7 +371,7 @@ static double med_of(const struct cell_runs *c, enum method m, double (*f)(const
 
 	if (!c || !c->have[m])
 		return NAN;
-	for (int r = 0; r < opt.runs; r++)
+	for (int r = 0; r < c->runs; r++)
 		series_add(&s, f(&c->res[m][r]));
 	return series_median(&s);
 }
@@ -321,20 +391,31 @@ static double f_create(const struct run_res *x)
 	return x->create_s;
 }
 
-static double f_idle_csw(const struct run_res *x)
+static double w_csw(const struct idle_win *w)
 {
-	return (double)(x->idle_after.vcsw + x->idle_after.nvcsw - x->idle_before.vcsw -
-			x->idle_before.nvcsw);
+	return (double)(w->after.vcsw + w->after.nvcsw - w->before.vcsw - w->before.nvcsw);
 }
 
-static double f_kernel(const struct run_res *x)
+static double w_kernel(const struct idle_win *w)
 {
-	return (double)x->kernel_bytes;
+	return (double)w->kernel_bytes;
 }
 
-static double f_rss(const struct run_res *x)
+static double w_rss(const struct idle_win *w)
 {
-	return x->idle_after.rss_kib / 1024.0;
+	return w->after.rss_kib / 1024.0;
+}
+
+/* The median over netd's idle windows (in its first run), NAN when there were none. */
+static double idle_med(const struct cell_runs *c, double (*f)(const struct idle_win *w))
+{
+	struct series s = {.n = 0};
+
+	if (!c || !c->have[M_NETD] || !c->res[M_NETD][0].idle_done)
+		return NAN;
+	for (int k = 0; k < opt.runs; k++)
+		series_add(&s, f(&c->res[M_NETD][0].win[k]));
+	return series_median(&s);
 }
 
 /* The median of every changed reload of every run, as the reload table has it. */
@@ -369,10 +450,10 @@ static double lat_p(const struct cell_runs *c, double p)
 
 	if (!c || !c->have[M_NETD] || c->res[M_NETD][0].n_lat == 0)
 		return NAN;
-	all = calloc((size_t)opt.runs * MAX_LAT_REPS, sizeof(double));
+	all = calloc((size_t)c->runs * MAX_LAT_REPS, sizeof(double));
 	if (!all)
 		die("out of memory");
-	for (int r = 0; r < opt.runs; r++) {
+	for (int r = 0; r < c->runs; r++) {
 		memcpy(all + n, c->res[M_NETD][r].lat,
 		       sizeof(double) * (size_t)c->res[M_NETD][r].n_lat);
 		n += c->res[M_NETD][r].n_lat;
@@ -393,12 +474,10 @@ static void target(const char *what, double value, const char *unit, bool ok_if_
 
 static void idle_target(const char *what, const struct cell_runs *c)
 {
-	bool done = c && c->res[M_NETD][0].idle_done;
-
-	target(what, done ? med_of(c, M_NETD, f_idle_csw) : NAN, "", true, 0);
-	if (done && med_of(c, M_NETD, f_kernel) > 0)
+	target(what, idle_med(c, w_csw), "", true, 0);
+	if (idle_med(c, w_kernel) > 0)
 		printf("  %-72s   (the kernel announced %.0f B during the window: not idle)\n", "",
-		       med_of(c, M_NETD, f_kernel));
+		       idle_med(c, w_kernel));
 }
 
 static void targets(void)
@@ -442,9 +521,7 @@ static void targets(void)
 	idle_target("idle host N=1000: netd context switches in the window", h1k);
 	idle_target("idle both N=1000: netd context switches in the window", b1k);
 	idle_target("idle host N=10000: netd context switches in the window", h10k);
-	target("idle host N=10000: netd RSS (MiB)",
-	       h10k && h10k->res[M_NETD][0].idle_done ? med_of(h10k, M_NETD, f_rss) : NAN, "MiB",
-	       true, 16);
+	target("idle host N=10000: netd RSS (MiB)", idle_med(h10k, w_rss), "MiB", true, 16);
 }
 
 int main(void)
@@ -466,7 +543,7 @@ int main(void)
 	find_tool("nft", opt.nft, sizeof(opt.nft));
 	opt.networkd = find_networkd();
 	exps = only_env();
-	ns = list_env("BENCH_N", quick ? "100" : "1,10,100,1000,5000", MAX_N);
+	ns = list_env("BENCH_N", quick ? "100" : "1,10,100,1000,5000,10000", MAX_N);
 	ns_max = int_env("BENCH_NS_MAX", quick ? 100 : 1000, 0, MAX_N);
 	sides = sides_env();
 	idle_n = list_env("BENCH_IDLE_N", quick ? "100" : "1000,10000", MAX_N);
@@ -479,6 +556,7 @@ int main(void)
 	opt.idle_ms = int_env("BENCH_IDLE_S", quick ? 1 : 10, 1, 600) * 1000;
 	opt.networkd_max = int_env("BENCH_NETWORKD_MAX", 1000, 0, MAX_N);
 	opt.fwd_containers = int_env("BENCH_FWD_CT", 100, 1, MAX_N);
+	opt.full_max = int_env("BENCH_FULL_MAX", 5000, 1, MAX_N);
 	opt.idle_networkd = int_env("BENCH_IDLE_NETWORKD", 0, 0, 1);
 	/* ip, nft and the daemons must not talk to whoever supervises us */
 	(void)unsetenv("NOTIFY_SOCKET");
@@ -498,12 +576,16 @@ int main(void)
 				continue;
 			if ((exps & EXP_IDLE) && in_list(&idle_n, ns.v[i]))
 				what |= EXP_IDLE;
+			/* beyond BENCH_FULL_MAX netd alone: reload and idle */
+			if (ns.v[i] > opt.full_max)
+				what &= EXP_RELOAD | EXP_IDLE;
 			if (!what)
 				continue;
 			c = &cells[v][n_cells[v]++];
-			*c = (struct cell_runs){.n = ns.v[i], .v = (enum variant)v};
-			run_cell(c, what);
+			*c = (struct cell_runs){.n = ns.v[i], .v = (enum variant)v, .what = what};
+			run_cell(c);
 		}
+	rejoin(true);
 
 	{
 		static const struct {
@@ -513,11 +595,21 @@ int main(void)
 			      {EXP_LATENCY, latency_report},
 			      {EXP_RELOAD, reload_report}};
 
+		/* the burst table has every cell: all of them start with one */
 		for (size_t t = 0; t < ARRAY_SIZE(tables); t++)
-			for (int v = 0; v < _V_MAX; v++)
-				for (int i = 0; i < n_cells[v]; i++)
-					if (exps & tables[t].bit)
-						tables[t].report(&cells[v][i], i == 0);
+			for (int v = 0; v < _V_MAX; v++) {
+				bool header = true;
+
+				for (int i = 0; i < n_cells[v]; i++) {
+					const struct cell_runs *c = &cells[v][i];
+
+					if (!(exps & tables[t].bit) ||
+					    (t > 0 && !(c->what & tables[t].bit)))
+						continue;
+					tables[t].report(c, header);
+					header = false;
+				}
+			}
 	}
 	if (exps & EXP_FWD)
 		fwd_experiment(fwd.v, fwd.n);
@@ -532,7 +624,7 @@ int main(void)
 	}
 	for (int v = 0; v < _V_MAX; v++)
 		for (int i = 0; i < n_cells[v]; i++)
-			bad += (exps & EXP_RELOAD) ? reload_check(&cells[v][i]) : 0;
+			bad += (cells[v][i].what & EXP_RELOAD) ? reload_check(&cells[v][i]) : 0;
 	targets();
 	printf("\ntotal %.0f s\n", since_s(t0));
 	return bad ? EXIT_FAILURE : EXIT_SUCCESS;

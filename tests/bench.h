@@ -30,6 +30,7 @@
 #define NOTIFY_PATH	BENCH_DIR "/notify"
 #define LOG_PATH	BENCH_DIR "/netd.log"
 #define OUT_PATH	BENCH_DIR "/cmd.out"
+#define MONITOR_LOG	BENCH_DIR "/monitor.log"
 #define STATE_DIR	"/run/netd"
 #define NETWORKD_LOG	BENCH_DIR "/networkd.log"
 #define NETWORKD_NOTIFY BENCH_DIR "/networkd.notify"
@@ -44,10 +45,11 @@ enum {
 	NETD_MS = 30000,     /* READY=1, a reload, exit after SIGTERM */
 	QUIET_MS = 2000,     /* ip monitor silence before the idle window: "the kernel is done" */
 	LAT_QUIET_MS = 500,  /* and before the latency repetitions */
-	IDLE_TRIES = 3,	     /* idle windows tried while the kernel speaks during them */
+	IDLE_RETRIES = 3,    /* idle windows measured again because the kernel spoke in them */
 	LAT_K = 20,	     /* latency: containers cN..cN+LAT_K-1 are created in turn, then deleted
 			      * at once (deleting a link costs an RCU grace period, ~30 ms) */
 	LAT_GROUP = 9,	     /* their link group */
+	SETTLE_MIN = 1000,   /* links + namespaces a run leaves before its teardown is waited for */
 };
 
 /* How a container's two ends are configured. */
@@ -85,6 +87,7 @@ struct options {
 	int idle_ms;	      /* BENCH_IDLE_S: the idle window */
 	int networkd_max;     /* BENCH_NETWORKD_MAX: largest N networkd runs at */
 	int fwd_containers;   /* containers the forwards are spread over */
+	int full_max;	      /* BENCH_FULL_MAX: largest N every method runs every experiment at */
 	bool idle_networkd;   /* BENCH_IDLE_NETWORKD=1: networkd's idle window too */
 };
 extern struct options opt;
@@ -133,6 +136,13 @@ _printf_(1, 2) long sh_num(const char *fmt, ...);
 double run_batch(const char *path, int timeout_ms);
 /* A batch of n lines' bound: 60 s, or 30 ms a line. */
 int batch_ms(int n);
+/*
+ * Every route of the sandbox's namespace, v4 and v6, flushed (0.2 s for 10,000 configured
+ * host-side pairs), at the end of a run when nothing is timed and no daemon runs any more:
+ * the kernel's teardown of the namespace walks all routes again for every link it removes,
+ * 30 s for those 10,000 pairs, 2.6 s once flushed.
+ */
+void routes_flush(void);
 
 /*
  * One step of the seed: posix_spawn (vfork + exec, a little cheaper than a shell's fork, so the
@@ -147,16 +157,51 @@ void seed_container(int i, enum variant v);
 /* Sandbox extras. */
 #define BOX_NETWORKD 1 /* read-only /sys, tmpfs over /etc/systemd/network, /run/systemd */
 
+/* A run in its sandbox, as the parent sees it. */
+struct sandbox {
+	char what[128];
+	struct proc proc;
+	int res_fd;	    /* owned: the result, child -> parent */
+	int ctl_fd;	    /* owned: the child says "detached" (D) and "waiting" (W) */
+	int go_fd;	    /* owned: the parent lets a waiting child go on (by closing it) */
+	void *res;	    /* borrowed: the caller's result buffer */
+	size_t res_size;
+	size_t got;
+	long objects; /* links and namespaces it leaves the kernel to tear down */
+	int timeout_ms;
+	unsigned long long t_start;
+	bool detached, waiting;
+};
+
 /*
- * Run fn(arg, res) in a child that enters its own namespaces (with the extras in box); res
- * (res_size bytes, zeroed first) comes back over a pipe. Then wait (bounded, by watching the
- * net_namespace slab) until the kernel freed the namespaces the run left behind. Dies when the
- * child fails or exceeds timeout_ms.
+ * Start fn(arg, res) in a child that enters its own namespaces (with the extras in box); res
+ * (res_size bytes, zeroed first) comes back over a pipe. Returns when the child is done (then
+ * as sandbox_finish() below) or when it called sandbox_detach(): the rest of its run until
+ * sandbox_rejoin() may go on while other runs do theirs (sb->detached). Dies when the child
+ * fails or exceeds timeout_ms.
  */
-void run_sandboxed(const char *what, unsigned box, void (*fn)(const void *arg, void *res),
-		   const void *arg, void *res, size_t res_size, int timeout_ms);
-/* The net_namespace objects the kernel holds (/proc/slabinfo), -1 when unknown. */
-long netns_count(void);
+void sandbox_start(struct sandbox *sb, const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms);
+/* Whether a detached child waits in sandbox_rejoin() (does not block). */
+bool sandbox_waiting(struct sandbox *sb);
+/*
+ * Let a detached child go on, alone now, and wait for its result and its end. Then, when the
+ * run left at least SETTLE_MIN objects (links and namespaces) for the kernel to tear down,
+ * wait (bounded) until the kernel's time on the CPUs says it is done.
+ */
+void sandbox_finish(struct sandbox *sb);
+/* sandbox_start() and sandbox_finish(): the run from start to end, alone. */
+void run_sandboxed(const char *what, unsigned box, long objects,
+		   void (*fn)(const void *arg, void *res), const void *arg, void *res,
+		   size_t res_size, int timeout_ms);
+/*
+ * In the child: what follows until sandbox_rejoin() may run alongside other sandboxes' runs
+ * (it must time nothing those could disturb, and disturb nothing: the idle windows).
+ * sandbox_rejoin() waits until the parent lets the run go on alone.
+ */
+void sandbox_detach(void);
+void sandbox_rejoin(void);
 
 /* ---- netd ---------------------------------------------------------------------------------- */
 
@@ -240,7 +285,10 @@ void monitor_start(struct monitor *m);
 void monitor_stop(struct monitor *m);
 /* Read what is queued; returns the bytes read. */
 long monitor_drain(struct monitor *m);
-/* Wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time waited (s);
+/* Have the kernel handle now what its linkwatch queue holds for the links of the sandbox's
+ * namespace (bench-lib.c says why), instead of at its rate limit. */
+void linkwatch_sync(void);
+/* linkwatch_sync(), then wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time waited (s);
  * *quiet: whether the silence came. */
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet);
 
@@ -251,6 +299,13 @@ struct pstat {
 	long rss_kib, hwm_kib;
 };
 void pstat_read(pid_t pid, struct pstat *ret);
+
+/* One idle window: the daemon's costs over opt.idle_ms, and what the kernel announced. */
+struct idle_win {
+	struct pstat before, after;
+	long kernel_bytes; /* ip monitor's output during the window */
+	double window_s;
+};
 
 /* ---- statistics and cells --------------------------------------------------------------- */
 
@@ -287,6 +342,7 @@ struct run_arg {
 	enum variant v;
 	enum method m;
 	unsigned what;
+	int rounds; /* reload rounds: 1, or opt.runs in one sandbox (res is an array of them) */
 };
 
 struct run_res {
@@ -300,12 +356,11 @@ struct run_res {
 	struct pstat ready;	 /* netd: at READY=1, before the batch */
 	struct pstat configured; /* netd, networkd: right after the burst */
 	struct pstat empty;	 /* netd with an empty config (RSS baseline) */
-	/* idle */
+	/* idle: opt.runs windows one after the other, in the first run's sandbox */
 	bool idle_done, quiet;
-	int idle_tries; /* windows measured; the last counts */
-	double quiet_wait_s, window_s;
-	struct pstat idle_before, idle_after;
-	long kernel_bytes; /* ip monitor output during the window */
+	int idle_retries; /* windows measured again: the kernel spoke during them */
+	double quiet_wait_s;
+	struct idle_win win[MAX_RUNS];
 	/* latency */
 	int n_lat;
 	double lat[MAX_LAT_REPS];      /* from the creation call's ACK */
@@ -324,19 +379,28 @@ int burst_ms(int n);
 
 /* bench-burst.c: set up and time the burst (always runs first). */
 void burst_run(const struct run_arg *a, struct run_res *res, struct watch *w);
-/* bench-idle.c: wait for the kernel to go quiet, then the idle window (pid: the daemon). */
+/* bench-idle.c: wait for the kernel to go quiet, then opt.runs idle windows, detached from the
+ * parent's sequence (pid: the daemon). */
 void idle_run(const struct run_arg *a, struct run_res *res, pid_t pid);
 /* bench-latency.c: one more container's link, created and deleted lat_reps times. */
 void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w);
 /* bench-reload.c: netd's reload rounds, the unchanged reload, --check, a restart. */
 void reload_run(const struct run_arg *a, struct run_res *res);
 
-/* Results of every run of one (N, variant): res[method][run]. */
+/*
+ * Results of every run of one (N, variant): res[method][run]. Up to opt.full_max, runs is
+ * opt.runs, each in its own sandbox; above it netd alone, in one sandbox (runs 1): its burst,
+ * its idle windows and opt.runs reload rounds, round k in res[M_NETD][k].
+ */
 struct cell_runs {
 	int n;
 	enum variant v;
+	unsigned what; /* EXP_* */
+	int runs;      /* sandboxes a method ran in */
 	bool have[_M_MAX];
 	struct run_res *res[_M_MAX]; /* opt.runs each */
+	struct sandbox idle_sb;		     /* the netd run with the idle windows (run 0) */
+	struct sandbox idle_sb_networkd;     /* networkd's, BENCH_IDLE_NETWORKD=1 */
 };
 
 void burst_report(const struct cell_runs *c, bool header);
