@@ -187,9 +187,8 @@ void fwd_experiment(const int *fwds, int n_fwds)
 
 				snprintf(what, sizeof(what), "forwards F=%d %s run %d", fwds[i],
 					 method_name[ms[m]], r + 1);
-				run_sandboxed(what, 0, 2L * opt.fwd_containers, fwd_sandbox,
-					      &a, &res[m][r],
-					      sizeof(res[m][r]), 600000);
+				run_sandboxed(what, 0, 2L * opt.fwd_containers, fwd_sandbox, &a,
+					      &res[m][r], sizeof(res[m][r]), 600000);
 			}
 		for (size_t m = 0; m < ARRAY_SIZE(ms); m++) {
 			s[m].n = 0;

@@ -144,13 +144,14 @@ void idle_report(const struct cell_runs *c, bool header)
 		printf("\n== 5. Idle and memory, %s: N configured containers; once ip monitor "
 		       "saw nothing for %d s, %d windows of %.0f s one after the other\n",
 		       variant_name[c->v], QUIET_MS / 1000, opt.runs, opt.idle_ms / 1000.0);
-		printf("   (the runs are the windows, in one sandbox, while the benchmark went on in "
-		       "others: the daemon hears nothing of them; CPU: schedstat run\n"
-		       "    time, ms, and utime+stime, ms at the tick; context switches: voluntary "
-		       "+ involuntary; min / median / max over the windows; kernel: the most\n"
-		       "    ip monitor printed in a window (one that printed is measured again, "
-		       "%d at most); RSS medians at the windows' end)\n",
-		       IDLE_RETRIES);
+		printf(
+		    "   (the runs are the windows, in one sandbox, while the benchmark went on in "
+		    "others: the daemon hears nothing of them; CPU: schedstat run\n"
+		    "    time, ms, and utime+stime, ms at the tick; context switches: voluntary "
+		    "+ involuntary; min / median / max over the windows; kernel: the most\n"
+		    "    ip monitor printed in a window (one that printed is measured again, "
+		    "%d at most); RSS medians at the windows' end)\n",
+		    IDLE_RETRIES);
 		printf("  %6s  %-9s %11s %11s  %-24s %-15s %-15s %10s %9s\n", "N", "daemon", "RSS",
 		       "peak RSS", "CPU ms in window", "CPU ticks ms", "ctx switches", "kernel",
 		       "quiet after");
@@ -184,7 +185,7 @@ void idle_report(const struct cell_runs *c, bool header)
 		       "", c->runs, series_median(&a), series_median(&b),
 		       fmt_ratio(series_median(&a), series_median(&b)),
 		       c->res[M_NETWORKD][0].idle_done ? ""
-						       : " (networkd's idle window: "
+						       : " (networkd's idle windows: "
 							 "BENCH_IDLE_NETWORKD=1)");
 	}
 	fflush(stdout);

@@ -54,7 +54,7 @@ void latency_run(const struct run_arg *a, struct run_res *res, struct watch *w)
 		if (a->v == V_BOTH)
 			in[j] = rt_open_in(ns, &nsfd[j]);
 	}
-	/* the idle window, when there was one, waited for the kernel already */
+	/* the idle windows, when there were some, waited for the kernel already */
 	if (!res->idle_done)
 		res->lat_loud = !quiet_first(a);
 	for (int r = 0; r < reps; r++) {

@@ -505,8 +505,11 @@ void sandbox_start(struct sandbox *sb, const char *what, unsigned box, long obje
 {
 	int res_p[2], ctl_p[2], go_p[2], r;
 
-	*sb = (struct sandbox){.res = res, .res_size = res_size, .objects = objects,
-			       .timeout_ms = timeout_ms, .t_start = now_usec()};
+	*sb = (struct sandbox){.res = res,
+			       .res_size = res_size,
+			       .objects = objects,
+			       .timeout_ms = timeout_ms,
+			       .t_start = now_usec()};
 	snprintf(sb->what, sizeof(sb->what), "%s", what);
 	memset(res, 0, res_size);
 	/* go: a socket, so that a child that is gone already is EPIPE, not SIGPIPE */
@@ -1246,12 +1249,13 @@ void rt_floor_ops(struct nl_sock *nl, struct nl_sock *in, int netns_fd, int i)
 void monitor_start(struct monitor *m)
 {
 	/* a large buffer: linkwatch_sync() may have 10,000 links announced at once */
-	char *argv[] = {opt.ip,	     "-rcvbuf", "16777216", "monitor", "all-nsid",
-			"link",	     "address", "route",    NULL};
+	char *argv[] = {opt.ip, "-rcvbuf", "16777216", "monitor", "all-nsid",
+			"link", "address", "route",    NULL};
 	int fds[2];
 
 	/* its complaints (ENOBUFS when the kernel announces 20,000 links at once) to a file */
-	_cleanup_close_ int err = open(MONITOR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	_cleanup_close_ int err =
+	    open(MONITOR_LOG, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
 	if (err < 0)
 		die("open " MONITOR_LOG ": %m");

@@ -43,7 +43,7 @@ enum {
 	MAX_LAT_REPS = 2000, /* latency samples per run */
 	RELOAD_ROUNDS = 11,  /* changed-HostAddress reloads per run (odd: a true median) */
 	NETD_MS = 30000,     /* READY=1, a reload, exit after SIGTERM */
-	QUIET_MS = 2000,     /* ip monitor silence before the idle window: "the kernel is done" */
+	QUIET_MS = 2000,     /* ip monitor silence before the idle windows: "the kernel is done" */
 	LAT_QUIET_MS = 500,  /* and before the latency repetitions */
 	IDLE_RETRIES = 3,    /* idle windows measured again because the kernel spoke in them */
 	LAT_K = 20,	     /* latency: containers cN..cN+LAT_K-1 are created in turn, then deleted
@@ -84,11 +84,11 @@ struct options {
 	int seed_lat_reps;    /* the seed's (a dozen forks each) */
 	int seed_max;	      /* BENCH_SEED_MAX: containers the seed configures, the rest scaled */
 	int seed_fwd_max;     /* BENCH_SEED_FWD_MAX: forwards the seed installs, scaled */
-	int idle_ms;	      /* BENCH_IDLE_S: the idle window */
+	int idle_ms;	      /* BENCH_IDLE_S: an idle window */
 	int networkd_max;     /* BENCH_NETWORKD_MAX: largest N networkd runs at */
 	int fwd_containers;   /* containers the forwards are spread over */
 	int full_max;	      /* BENCH_FULL_MAX: largest N every method runs every experiment at */
-	bool idle_networkd;   /* BENCH_IDLE_NETWORKD=1: networkd's idle window too */
+	bool idle_networkd;   /* BENCH_IDLE_NETWORKD=1: networkd's idle windows too */
 };
 extern struct options opt;
 
@@ -161,10 +161,10 @@ void seed_container(int i, enum variant v);
 struct sandbox {
 	char what[128];
 	struct proc proc;
-	int res_fd;	    /* owned: the result, child -> parent */
-	int ctl_fd;	    /* owned: the child says "detached" (D) and "waiting" (W) */
-	int go_fd;	    /* owned: the parent lets a waiting child go on (by closing it) */
-	void *res;	    /* borrowed: the caller's result buffer */
+	int res_fd; /* owned: the result, child -> parent */
+	int ctl_fd; /* owned: the child says "detached" (D) and "waiting" (W) */
+	int go_fd;  /* owned: the parent lets a waiting child go on (G) */
+	void *res;  /* borrowed: the caller's result buffer */
 	size_t res_size;
 	size_t got;
 	long objects; /* links and namespaces it leaves the kernel to tear down */
@@ -288,8 +288,8 @@ long monitor_drain(struct monitor *m);
 /* Have the kernel handle now what its linkwatch queue holds for the links of the sandbox's
  * namespace (bench-lib.c says why), instead of at its rate limit. */
 void linkwatch_sync(void);
-/* linkwatch_sync(), then wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time waited (s);
- * *quiet: whether the silence came. */
+/* linkwatch_sync(), then wait until m sees nothing for quiet_ms, at most bound_ms. Returns the time
+ * waited (s); *quiet: whether the silence came. */
 double monitor_wait_quiet(struct monitor *m, int quiet_ms, int bound_ms, bool *quiet);
 
 struct pstat {
@@ -398,9 +398,9 @@ struct cell_runs {
 	unsigned what; /* EXP_* */
 	int runs;      /* sandboxes a method ran in */
 	bool have[_M_MAX];
-	struct run_res *res[_M_MAX]; /* opt.runs each */
-	struct sandbox idle_sb;		     /* the netd run with the idle windows (run 0) */
-	struct sandbox idle_sb_networkd;     /* networkd's, BENCH_IDLE_NETWORKD=1 */
+	struct run_res *res[_M_MAX];	 /* opt.runs each */
+	struct sandbox idle_sb;		 /* the netd run with the idle windows (run 0) */
+	struct sandbox idle_sb_networkd; /* networkd's, BENCH_IDLE_NETWORKD=1 */
 };
 
 void burst_report(const struct cell_runs *c, bool header);
