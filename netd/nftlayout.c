@@ -216,7 +216,7 @@ static int r_guard(struct nftnl_rule *r, bool dst)
 
 /*
  * fib daddr type local [nfproto] jump portfwd. The output hook skips ::1: an IPv6 packet
- * from ::1 can never be routed to a container (see nft_localnet_enable() and the README).
+ * from ::1 can never be routed to a container (see sysctl_localnet_enable() and the README).
  */
 static int r_to_portfwd(struct nftnl_rule *r, int family)
 {

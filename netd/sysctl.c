@@ -49,21 +49,25 @@ static int enable(int dir, const char *path)
 
 int sysctl_forwarding_enable(int dir, bool ipv4, bool ipv6)
 {
-	int r, changed = 0;
+	static const struct {
+		const char *path;
+		int bit;
+	} knobs[] = {
+		{ "ipv4/ip_forward", SYSCTL_FORWARDING_IPV4 },
+		{ "ipv6/conf/all/forwarding", SYSCTL_FORWARDING_IPV6 },
+	};
+	int changed = 0;
 
-	if (ipv4) {
-		r = enable(dir, "ipv4/ip_forward");
+	for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
+		int r;
+
+		if (!(knobs[i].bit == SYSCTL_FORWARDING_IPV4 ? ipv4 : ipv6))
+			continue;
+		r = enable(dir, knobs[i].path);
 		if (r < 0)
 			return r;
 		if (r)
-			changed |= SYSCTL_FORWARDING_IPV4;
-	}
-	if (ipv6) {
-		r = enable(dir, "ipv6/conf/all/forwarding");
-		if (r < 0)
-			return r;
-		if (r)
-			changed |= SYSCTL_FORWARDING_IPV6;
+			changed |= knobs[i].bit;
 	}
 	return changed;
 }
